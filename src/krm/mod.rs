@@ -1,0 +1,180 @@
+//! The KRM function wire format: `ResourceList` in, `ResourceList` out.
+//!
+//! See the KRM Functions Specification (kustomize `cmd/config/docs/api-conventions/functions-spec.md`)
+//! and `../shared/research/krm-kustomize-kpt-contract.md` for how kustomize v5.5 and kpt
+//! 1.0.0-beta.56 really call a function.
+
+pub mod io;
+
+pub mod object;
+pub mod result;
+
+use crate::error::Error;
+use io::Limits;
+use result::KrmResult;
+use serde::Serialize;
+use serde_json::Value;
+
+/// `apiVersion` of the ResourceList this function writes.
+pub const RESOURCE_LIST_API_VERSION: &str = "config.kubernetes.io/v1";
+/// Older `apiVersion` some orchestrators still send; accepted on input.
+pub const RESOURCE_LIST_API_VERSION_BETA: &str = "config.kubernetes.io/v1beta1";
+/// `kind` of a ResourceList.
+pub const RESOURCE_LIST_KIND: &str = "ResourceList";
+
+/// A parsed ResourceList. Items stay opaque JSON values so that what this function does not own
+/// passes through unchanged.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ResourceList {
+    /// The items, in input order.
+    pub items: Vec<Value>,
+    /// The function config, when the orchestrator sent one.
+    pub function_config: Option<Value>,
+    /// Results to report.
+    pub results: Vec<KrmResult>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ResourceListOut<'a> {
+    api_version: &'static str,
+    kind: &'static str,
+    items: &'a [Value],
+    #[serde(skip_serializing_if = "<[KrmResult]>::is_empty")]
+    results: &'a [KrmResult],
+}
+
+impl ResourceList {
+    /// Parse a ResourceList from input bytes, enforcing `limits`.
+    pub fn parse(bytes: &[u8], limits: &Limits) -> Result<Self, Error> {
+        let text = io::decode_text(bytes, limits)?;
+        let docs = io::parse_documents(text, "stdin", limits)?;
+        let doc = match docs.len() {
+            0 => return Err(Error::EmptyInput),
+            1 => docs.into_iter().next().unwrap_or_default(),
+            n => {
+                return Err(Error::NotResourceList(format!(
+                    "stdin holds {n} YAML documents, expected one ResourceList \
+                     (to render a plain YAML stream, use `mesh-ingress render CONFIG -`)"
+                )));
+            }
+        };
+        Self::from_value(doc)
+    }
+
+    /// Build a ResourceList from an already parsed document.
+    pub fn from_value(doc: Value) -> Result<Self, Error> {
+        let Value::Object(mut map) = doc else {
+            return Err(Error::NotResourceList(format!(
+                "the document is a {}, not a mapping",
+                type_name(&doc)
+            )));
+        };
+        let kind = map.get("kind").and_then(Value::as_str).unwrap_or("");
+        if kind != RESOURCE_LIST_KIND {
+            return Err(Error::NotResourceList(format!(
+                "kind is {kind:?}, expected \"ResourceList\" (apiVersion: {RESOURCE_LIST_API_VERSION})"
+            )));
+        }
+        let api_version = map.get("apiVersion").and_then(Value::as_str).unwrap_or("");
+        if api_version != RESOURCE_LIST_API_VERSION && api_version != RESOURCE_LIST_API_VERSION_BETA {
+            return Err(Error::NotResourceList(format!(
+                "apiVersion is {api_version:?}, expected {RESOURCE_LIST_API_VERSION:?}"
+            )));
+        }
+        let items = match map.remove("items") {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::Array(items)) => items,
+            Some(other) => {
+                return Err(Error::NotResourceList(format!(
+                    "items is a {}, expected a list",
+                    type_name(&other)
+                )));
+            }
+        };
+        if let Some((index, item)) = items.iter().enumerate().find(|(_, item)| !item.is_object()) {
+            return Err(Error::NotResourceList(format!(
+                "items[{index}] is a {}, expected a Kubernetes object",
+                type_name(item)
+            )));
+        }
+        let function_config = match map.remove("functionConfig") {
+            None | Some(Value::Null) => None,
+            Some(config) => Some(config),
+        };
+        Ok(ResourceList {
+            items,
+            function_config,
+            results: Vec::new(),
+        })
+    }
+
+    /// Write the ResourceList (items and results) as block YAML.
+    pub fn write(&self, out: &mut dyn std::io::Write) -> Result<(), Error> {
+        let doc = ResourceListOut {
+            api_version: RESOURCE_LIST_API_VERSION,
+            kind: RESOURCE_LIST_KIND,
+            items: &self.items,
+            results: &self.results,
+        };
+        io::write_yaml(&doc, out)
+    }
+}
+
+/// A short name for the JSON type of a value, for messages.
+pub fn type_name(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(n) if n.is_f64() => "number",
+        Value::Number(_) => "integer",
+        Value::String(_) => "string",
+        Value::Array(_) => "list",
+        Value::Object(_) => "mapping",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_items_and_function_config() {
+        let input = b"apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: a}\nfunctionConfig:\n  apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: function-input}\n";
+        let rl = ResourceList::parse(input, &Limits::default()).unwrap();
+        assert_eq!(rl.items.len(), 1);
+        assert!(rl.function_config.is_some());
+    }
+
+    #[test]
+    fn rejects_other_documents_with_a_reason() {
+        let err = ResourceList::parse(b"apiVersion: v1\nkind: ConfigMap\n", &Limits::default()).unwrap_err();
+        assert!(err.to_string().contains("kind is \"ConfigMap\""), "{err}");
+        let err = ResourceList::parse(b"- a\n", &Limits::default()).unwrap_err();
+        assert!(err.to_string().contains("not a mapping"), "{err}");
+        let err = ResourceList::parse(b"", &Limits::default()).unwrap_err();
+        assert!(matches!(err, Error::EmptyInput));
+        let err = ResourceList::parse(
+            b"apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: [1]\n",
+            &Limits::default(),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("items[0]"), "{err}");
+    }
+
+    #[test]
+    fn writes_results_only_when_present() {
+        let mut rl = ResourceList::default();
+        let mut out = Vec::new();
+        rl.write(&mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(
+            text,
+            "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\n"
+        );
+        rl.results.push(KrmResult::error("boom"));
+        let mut out = Vec::new();
+        rl.write(&mut out).unwrap();
+        assert!(String::from_utf8(out).unwrap().contains("results:"));
+    }
+}
