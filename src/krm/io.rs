@@ -201,13 +201,9 @@ mod tests {
         assert_eq!(keys, ["z", "a", "m"]);
     }
 
-    fn on_large_stack_for_test<T: Send>(f: impl FnOnce() -> T + Send) -> Option<T> {
-        std::thread::scope(|s| std::thread::Builder::new().stack_size(64 << 20).spawn_scoped(s, f).ok()?.join().ok())
-    }
-
     #[test]
     fn rejects_deep_nesting_with_a_clear_error() {
-        on_large_stack_for_test(deep_nesting).unwrap();
+        crate::commands::on_large_stack(deep_nesting).unwrap();
     }
 
     fn deep_nesting() {
@@ -222,7 +218,7 @@ mod tests {
 
     #[test]
     fn accepts_nesting_up_to_the_limit() {
-        on_large_stack_for_test(|| {
+        crate::commands::on_large_stack(|| {
             let depth = Limits::DEFAULT_MAX_DEPTH - 2;
             let doc = format!("a: {}1{}", "[".repeat(depth), "]".repeat(depth));
             let value = parse_document(&doc, "stdin", &Limits::default()).unwrap();

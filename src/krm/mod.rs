@@ -5,7 +5,7 @@
 //! 1.0.0-beta.56 really call a function.
 
 pub mod io;
-
+pub mod merge;
 pub mod object;
 pub mod result;
 

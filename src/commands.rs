@@ -1,0 +1,330 @@
+//! The ways the function is invoked. Each takes its input as bytes or paths and writes to the
+//! writers it is given, so the binary stays a thin shell and tests can drive every mode in-process.
+//!
+//! | mode | input | output |
+//! |---|---|---|
+//! | KRM (no arguments) | a ResourceList on stdin | a ResourceList on stdout (items and results) |
+//! | legacy kustomize exec plugin (`mesh-ingress CONFIG_FILE`) | config file; a YAML stream on stdin (empty for a generator) | a YAML stream |
+//! | `render CONFIG [FILE...]` | config file and YAML files, directories or `-` | a YAML stream, without local-config objects |
+//!
+//! Exit codes: 0 success; 1 the config has errors (reported as results and on stderr); 2 the input
+//! could not be read at all.
+
+use crate::api;
+use crate::error::Error;
+use crate::krm::ResourceList;
+use crate::krm::io::{self, Limits};
+use crate::krm::object;
+use crate::krm::result::{KrmResult, Severity};
+use crate::pipeline::{self, Mode, Outcome};
+use serde_json::Value;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Exit code: success.
+pub const EXIT_OK: i32 = 0;
+/// Exit code: the config has errors.
+pub const EXIT_CONFIG_ERROR: i32 = 1;
+/// Exit code: the input could not be read.
+pub const EXIT_BAD_INPUT: i32 = 2;
+
+/// Stack size of the worker thread. Parsing and serializing recurse once per nesting level; the
+/// parser stops input at [`Limits::DEFAULT_MAX_DEPTH`] levels, and this leaves a wide margin for that
+/// depth even in unoptimized builds. Untouched stack pages cost no memory.
+pub const WORKER_STACK_BYTES: usize = 64 * 1024 * 1024;
+
+/// Run `work` on a thread with a [`WORKER_STACK_BYTES`] stack. `None` when the thread cannot be
+/// started. A panic in `work` propagates unchanged.
+pub fn on_large_stack<T: Send>(work: impl FnOnce() -> T + Send) -> Option<T> {
+    std::thread::scope(|scope| {
+        let handle = std::thread::Builder::new()
+            .name("mesh-ingress".to_string())
+            .stack_size(WORKER_STACK_BYTES)
+            .spawn_scoped(scope, work)
+            .ok()?;
+        match handle.join() {
+            Ok(value) => Some(value),
+            Err(payload) => std::panic::resume_unwind(payload),
+        }
+    })
+}
+
+fn report(results: &[KrmResult], min: Severity, stderr: &mut dyn Write) {
+    for result in results.iter().filter(|r| r.severity <= min) {
+        // stderr is best effort: a closed stderr must not turn success into failure.
+        let _ = writeln!(stderr, "mesh-ingress: {}", result.to_line());
+    }
+}
+
+/// KRM function mode: ResourceList in, ResourceList out.
+pub fn krm(
+    input: &[u8],
+    limits: &Limits,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> Result<i32, Error> {
+    let list = ResourceList::parse(input, limits)?;
+    let Outcome { items, results } = pipeline::process(list.items, list.function_config.as_ref(), Mode::Krm);
+    let failed = crate::krm::result::has_errors(&results);
+    // kpt prints results itself; kustomize shows only stderr, so errors and warnings go there too.
+    report(&results, Severity::Warning, stderr);
+    ResourceList {
+        items,
+        function_config: None,
+        results,
+    }
+    .write(stdout)?;
+    Ok(if failed { EXIT_CONFIG_ERROR } else { EXIT_OK })
+}
+
+fn read_file(path: &Path) -> Result<Vec<u8>, Error> {
+    std::fs::read(path).map_err(|source| Error::ReadFile {
+        path: path.display().to_string(),
+        source,
+    })
+}
+
+/// kustomize's legacy exec plugin protocol: `argv[1]` is the config file; stdin is empty for a
+/// generator and a YAML stream of the current resources for a transformer.
+pub fn legacy_plugin(
+    config_path: &Path,
+    input: &[u8],
+    limits: &Limits,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> Result<i32, Error> {
+    let bytes = read_file(config_path)?;
+    let config = io::parse_document(
+        io::decode_text(&bytes, limits)?,
+        &config_path.display().to_string(),
+        limits,
+    )?;
+    let items = io::parse_documents(io::decode_text(input, limits)?, "stdin", limits)?;
+    let outcome = pipeline::process(items, Some(&config), Mode::Stream);
+    report(&outcome.results, Severity::Warning, stderr);
+    if outcome.failed() {
+        return Ok(EXIT_CONFIG_ERROR);
+    }
+    io::write_stream(&outcome.items, stdout)?;
+    Ok(EXIT_OK)
+}
+
+/// Values that override the config from the command line (`--set key=value`) or from Argo CD.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Overrides {
+    /// `(key, value)` pairs, applied in order.
+    pub values: Vec<(String, String)>,
+}
+
+/// Keys `--set` accepts, with what they set on a typed MeshIngress.
+pub const OVERRIDE_KEYS: &[(&str, &str)] = &[
+    ("name", "metadata.name (the instance name)"),
+    ("namespace", "spec.namespace"),
+    ("revision", "spec.revision"),
+    ("domains", "spec.domains (comma-separated)"),
+    ("acmeServer", "spec.issuers[*].acme.server of every ACME issuer"),
+    ("email", "spec.issuers[*].acme.email of every ACME issuer"),
+];
+
+impl Overrides {
+    /// Parse `key=value` arguments.
+    pub fn parse(args: &[String]) -> Result<Self, Error> {
+        let mut values = Vec::new();
+        for arg in args {
+            let Some((key, value)) = arg.split_once('=') else {
+                return Err(Error::BadInput(format!("--set {arg:?}: expected key=value")));
+            };
+            let keys: Vec<&str> = OVERRIDE_KEYS.iter().map(|(k, _)| *k).collect();
+            if !keys.contains(&key) {
+                let hint = api::decode::suggest(key, &keys)
+                    .map(|s| format!(" (did you mean {s:?}?)"))
+                    .unwrap_or_default();
+                return Err(Error::BadInput(format!(
+                    "--set {key:?} is not supported{hint}; supported keys: {}",
+                    keys.join(", ")
+                )));
+            }
+            values.push((key.to_string(), value.to_string()));
+        }
+        Ok(Overrides { values })
+    }
+
+    /// Apply to a config document (typed MeshIngress or ConfigMap).
+    pub fn apply(&self, config: &mut Value) {
+        let is_config_map = object::kind(config) == "ConfigMap";
+        for (key, value) in &self.values {
+            if is_config_map {
+                if let Some(data) = ensure_object(config, "data") {
+                    data.insert(key.clone(), Value::String(value.clone()));
+                }
+                continue;
+            }
+            match key.as_str() {
+                "name" => {
+                    if let Some(metadata) = ensure_object(config, "metadata") {
+                        metadata.insert("name".to_string(), Value::String(value.clone()));
+                    }
+                }
+                "namespace" | "revision" => {
+                    if let Some(spec) = ensure_object(config, "spec") {
+                        spec.insert(key.clone(), Value::String(value.clone()));
+                    }
+                }
+                "domains" => {
+                    let list = value
+                        .split([',', ' '])
+                        .map(str::trim)
+                        .filter(|d| !d.is_empty())
+                        .map(|d| Value::String(d.to_string()))
+                        .collect();
+                    if let Some(spec) = ensure_object(config, "spec") {
+                        spec.insert("domains".to_string(), Value::Array(list));
+                    }
+                }
+                "acmeServer" | "email" => {
+                    let field = if key == "acmeServer" { "server" } else { "email" };
+                    if let Some(Value::Array(issuers)) = config.pointer_mut("/spec/issuers") {
+                        for issuer in issuers {
+                            if let Some(Value::Object(acme)) = issuer.get_mut("acme") {
+                                acme.insert(field.to_string(), Value::String(value.clone()));
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+fn ensure_object<'a>(value: &'a mut Value, key: &str) -> Option<&'a mut serde_json::Map<String, Value>> {
+    let map = value.as_object_mut()?;
+    let entry = map
+        .entry(key.to_string())
+        .or_insert_with(|| Value::Object(Default::default()));
+    if !entry.is_object() {
+        *entry = Value::Object(Default::default());
+    }
+    entry.as_object_mut()
+}
+
+/// Find the config document in a file: its only document, or its only MeshIngress.
+pub fn read_config(path: &Path, limits: &Limits) -> Result<Value, Error> {
+    let bytes = read_file(path)?;
+    let name = path.display().to_string();
+    let docs = io::parse_documents(io::decode_text(&bytes, limits)?, &name, limits)?;
+    if docs.len() == 1 {
+        return Ok(docs.into_iter().next().unwrap_or_default());
+    }
+    let mut configs: Vec<Value> = docs
+        .into_iter()
+        .filter(|d| object::kind(d) == api::KIND)
+        .collect();
+    match configs.len() {
+        1 => Ok(configs.remove(0)),
+        0 => Err(Error::BadInput(format!("{name} holds no {} document", api::KIND))),
+        n => Err(Error::BadInput(format!(
+            "{name} holds {n} {} documents; render one at a time",
+            api::KIND
+        ))),
+    }
+}
+
+fn yaml_files(dir: &Path) -> Result<Vec<PathBuf>, Error> {
+    let entries = std::fs::read_dir(dir).map_err(|source| Error::ReadFile {
+        path: dir.display().to_string(),
+        source,
+    })?;
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "yaml" || e == "yml"))
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+/// Whether an item is configuration for tools rather than something to apply.
+pub fn is_local_config(item: &Value) -> bool {
+    object::annotation(item, object::LOCAL_CONFIG_ANNOTATION).is_some_and(|v| v != "false")
+        || object::api_version(item) == api::API_VERSION
+}
+
+/// `render CONFIG [FILE...]`: the inputs plus the generated objects as a plain YAML stream. A FILE may
+/// be `-` (stdin) or a directory (its `*.yaml`/`*.yml` files). Local-config objects (the MeshIngress
+/// itself, Kptfiles) are left out, so the stream can be applied as is.
+pub fn render(
+    config_path: &Path,
+    inputs: &[PathBuf],
+    overrides: &Overrides,
+    stdin: &mut dyn std::io::Read,
+    limits: &Limits,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> Result<i32, Error> {
+    let mut config = read_config(config_path, limits)?;
+    overrides.apply(&mut config);
+    let config_file = std::fs::canonicalize(config_path).ok();
+    let mut items = Vec::new();
+    for input in inputs {
+        if input.as_os_str() == "-" {
+            let mut bytes = Vec::new();
+            stdin.read_to_end(&mut bytes).map_err(|source| Error::ReadFile {
+                path: "stdin".to_string(),
+                source,
+            })?;
+            items.extend(io::parse_documents(
+                io::decode_text(&bytes, limits)?,
+                "stdin",
+                limits,
+            )?);
+            continue;
+        }
+        let files = if input.is_dir() {
+            yaml_files(input)?
+        } else {
+            vec![input.clone()]
+        };
+        for file in files {
+            if input.is_dir() && std::fs::canonicalize(&file).ok() == config_file {
+                continue;
+            }
+            let bytes = read_file(&file)?;
+            items.extend(io::parse_documents(
+                io::decode_text(&bytes, limits)?,
+                &file.display().to_string(),
+                limits,
+            )?);
+        }
+    }
+    if let Some((index, item)) = items.iter().enumerate().find(|(_, item)| !item.is_object()) {
+        return Err(Error::BadInput(format!(
+            "input document {index} is a {}, not a Kubernetes object",
+            crate::krm::type_name(item)
+        )));
+    }
+    let outcome = pipeline::process(items, Some(&config), Mode::Stream);
+    report(&outcome.results, Severity::Warning, stderr);
+    if outcome.failed() {
+        return Ok(EXIT_CONFIG_ERROR);
+    }
+    let items: Vec<Value> = outcome
+        .items
+        .into_iter()
+        .filter(|item| !is_local_config(item))
+        .collect();
+    io::write_stream(&items, stdout)?;
+    Ok(EXIT_OK)
+}
+
+/// `schema`: the JSON Schema of MeshIngress, or with `crd` the CustomResourceDefinition as YAML.
+pub fn schema(crd: bool, stdout: &mut dyn Write) -> Result<i32, Error> {
+    if crd {
+        io::write_yaml(&api::schema::crd(), stdout)?;
+    } else {
+        let text = serde_json::to_string_pretty(&api::schema::json_schema())
+            .map_err(|e| Error::Serialize(e.to_string()))?;
+        writeln!(stdout, "{text}").map_err(Error::Write)?;
+    }
+    Ok(EXIT_OK)
+}

@@ -1,0 +1,117 @@
+//! The `mesh-ingress` binary: argument parsing and exit codes around [`mesh_ingress::commands`].
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use mesh_ingress::commands::{self, EXIT_BAD_INPUT, Overrides};
+use mesh_ingress::krm::io::Limits;
+use std::ffi::OsString;
+use std::io::Read;
+use std::path::PathBuf;
+
+/// Expand a MeshIngress config into a complete Istio ingress stack.
+///
+/// Without arguments, mesh-ingress is a KRM function: it reads a ResourceList on stdin and writes one
+/// on stdout (kpt fn render/eval, kustomize --enable-alpha-plugins). Run as a kustomize legacy exec
+/// plugin, it is given the config file path as its only argument.
+#[derive(Parser)]
+#[command(
+    name = "mesh-ingress",
+    version,
+    about,
+    long_about,
+    args_conflicts_with_subcommands = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Render a config and input files as a plain YAML stream (for people, CI and Argo CD).
+    Render {
+        /// The MeshIngress (or ConfigMap) config file.
+        config: PathBuf,
+        /// Input YAML files or directories to pass through; `-` reads stdin.
+        files: Vec<PathBuf>,
+        /// Override a config value: name, namespace, revision, domains, acmeServer or email.
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
+    },
+    /// Print the JSON Schema of MeshIngress (or, with --crd, a CustomResourceDefinition).
+    Schema {
+        /// Print a CustomResourceDefinition with a structural OpenAPI v3 schema instead.
+        #[arg(long)]
+        crd: bool,
+    },
+    #[command(external_subcommand)]
+    Plugin(Vec<OsString>),
+}
+
+fn main() {
+    let outcome = commands::on_large_stack(run)
+        .unwrap_or_else(|| Err(anyhow::anyhow!("cannot start the worker thread")));
+    let code = match outcome {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("mesh-ingress: error: {}", one_line(&e));
+            EXIT_BAD_INPUT
+        }
+    };
+    std::process::exit(code);
+}
+
+fn one_line(error: &anyhow::Error) -> String {
+    error
+        .chain()
+        .map(|e| e.to_string())
+        .collect::<Vec<_>>()
+        .join(": ")
+        .replace('\n', " ")
+}
+
+fn run() -> Result<i32> {
+    let cli = Cli::parse();
+    let limits = Limits::from_env();
+    let stdout = &mut std::io::stdout().lock();
+    let stderr = &mut std::io::stderr();
+    match cli.command {
+        None => {
+            let mut input = Vec::new();
+            std::io::stdin()
+                .take(limits.max_input_bytes as u64 + 1)
+                .read_to_end(&mut input)
+                .context("cannot read stdin")?;
+            Ok(commands::krm(&input, &limits, stdout, stderr)?)
+        }
+        Some(Command::Render { config, files, set }) => {
+            let overrides = Overrides::parse(&set)?;
+            Ok(commands::render(
+                &config,
+                &files,
+                &overrides,
+                &mut std::io::stdin(),
+                &limits,
+                stdout,
+                stderr,
+            )?)
+        }
+        Some(Command::Schema { crd }) => Ok(commands::schema(crd, stdout)?),
+        Some(Command::Plugin(args)) => {
+            // kustomize runs a legacy exec plugin as `PLUGIN /tmp/kust-plugin-config-NNN`.
+            let config = PathBuf::from(args.first().cloned().unwrap_or_default());
+            if !config.is_file() {
+                anyhow::bail!(
+                    "unknown command {:?}; run `mesh-ingress --help` (a single argument must be a config file, as kustomize passes it)",
+                    config.display()
+                );
+            }
+            let mut input = Vec::new();
+            std::io::stdin()
+                .take(limits.max_input_bytes as u64 + 1)
+                .read_to_end(&mut input)
+                .context("cannot read stdin")?;
+            Ok(commands::legacy_plugin(&config, &input, &limits, stdout, stderr)?)
+        }
+    }
+}

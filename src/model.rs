@@ -1,0 +1,767 @@
+//! The resolved model: the spec with every default applied and every cross-reference looked up.
+//!
+//! Resolution never fails. A reference that points nowhere resolves to an empty value, and
+//! [`crate::validate`] reports it, with the field path of the spec text it came from. Rendering
+//! only runs on a model that validated without errors.
+
+use crate::api::v1alpha1::*;
+use k8s_openapi::api::core::v1::ResourceRequirements;
+use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
+use std::collections::BTreeMap;
+
+/// The resolved config.
+#[derive(Clone, Debug)]
+pub struct Model {
+    /// Instance name.
+    pub instance: String,
+    /// The spec as written (defaults from serde applied).
+    pub spec: MeshIngressSpec,
+    /// Gateways, in spec order.
+    pub gateways: Vec<GatewayModel>,
+    /// Gateway workloads, one per distinct workload name, in order of first use.
+    pub workloads: Vec<WorkloadModel>,
+    /// Certificates, in spec order.
+    pub certificates: Vec<CertificateModel>,
+    /// Application namespaces, in spec order.
+    pub namespaces: Vec<NamespaceModel>,
+    /// Routes, in spec order (the demo app's route is not among them).
+    pub routes: Vec<RouteModel>,
+    /// The demo app, when enabled.
+    pub demo: Option<DemoModel>,
+}
+
+/// A resolved gateway.
+#[derive(Clone, Debug)]
+pub struct GatewayModel {
+    /// Field path of the entry (`spec.gateways[0]`).
+    pub path: String,
+    /// Istio Gateway name.
+    pub name: String,
+    /// Scope.
+    pub scope: Scope,
+    /// Name of the workload it configures.
+    pub workload: String,
+    /// The Istio Gateway's selector (the workload's `labels`).
+    pub selector: BTreeMap<String, String>,
+    /// Servers, with defaults applied.
+    pub servers: Vec<ServerModel>,
+    /// Whether an ACME HTTP-01 solver uses this gateway; its port-80 redirect is then served through
+    /// the Gateway API so challenges are not redirected (istio/istio#33593).
+    pub http01: bool,
+    /// The spec entry.
+    pub spec: Gateway,
+}
+
+impl GatewayModel {
+    /// Every host any of its servers serves, sorted and deduplicated.
+    pub fn hosts(&self) -> Vec<String> {
+        let mut hosts: Vec<String> = self
+            .servers
+            .iter()
+            .flat_map(|s| s.hosts.iter().cloned())
+            .collect();
+        hosts.sort();
+        hosts.dedup();
+        hosts
+    }
+
+    /// The port-80 HTTPS-redirect server, when there is one.
+    pub fn redirect_server(&self) -> Option<&ServerModel> {
+        self.servers
+            .iter()
+            .find(|s| s.protocol == ServerProtocol::Http && s.https_redirect)
+    }
+
+    /// Whether a server is rendered through the Gateway API instead of the Istio Gateway.
+    pub fn served_by_gateway_api(&self, server: &ServerModel) -> bool {
+        self.http01 && server.protocol == ServerProtocol::Http && server.https_redirect && server.port == 80
+    }
+}
+
+/// A resolved server.
+#[derive(Clone, Debug)]
+pub struct ServerModel {
+    /// Field path of the server, or of `servers` when defaulted.
+    pub path: String,
+    /// Whether the server comes from the default server list.
+    pub defaulted: bool,
+    /// Port number.
+    pub port: u32,
+    /// Protocol.
+    pub protocol: ServerProtocol,
+    /// Port name on the Istio Gateway.
+    pub name: String,
+    /// Hosts served.
+    pub hosts: Vec<String>,
+    /// Where the hosts came from (`spec.domains` when defaulted).
+    pub hosts_path: String,
+    /// TLS settings.
+    pub tls: Option<TlsModel>,
+    /// HTTP servers: redirect to HTTPS.
+    pub https_redirect: bool,
+}
+
+/// Resolved TLS settings of a server.
+#[derive(Clone, Debug)]
+pub struct TlsModel {
+    /// Field path of the settings (or of the server when defaulted).
+    pub path: String,
+    /// Mode.
+    pub mode: TlsMode,
+    /// Name of the certificate used, when one of `spec.certificates` is used.
+    pub certificate: Option<String>,
+    /// The secret Istio reads: the certificate's secret, or the given credential name.
+    pub credential_name: String,
+    /// Lowest TLS version.
+    pub min_protocol_version: TlsVersion,
+    /// Highest TLS version.
+    pub max_protocol_version: Option<TlsVersion>,
+    /// Cipher suites.
+    pub cipher_suites: Vec<String>,
+    /// Client SANs for mutual TLS.
+    pub subject_alt_names: Vec<String>,
+    /// The spec entry, when written.
+    pub spec: Option<ServerTls>,
+}
+
+/// How a workload's replica count is managed.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Replicas {
+    /// A fixed count.
+    Fixed(u32),
+    /// A HorizontalPodAutoscaler.
+    Autoscaled(Autoscaling),
+}
+
+impl Replicas {
+    /// The fewest replicas that always run.
+    pub fn minimum(&self) -> u32 {
+        match self {
+            Replicas::Fixed(n) => *n,
+            Replicas::Autoscaled(a) => a.min_replicas,
+        }
+    }
+}
+
+/// A resolved gateway workload.
+#[derive(Clone, Debug)]
+pub struct WorkloadModel {
+    /// Name shared by its objects.
+    pub name: String,
+    /// Namespace.
+    pub namespace: String,
+    /// Field path of the first gateway that uses it.
+    pub path: String,
+    /// Indexes (into [`Model::gateways`]) of the gateways it serves.
+    pub gateways: Vec<usize>,
+    /// `labels`: the Istio Gateway selector and pod labels.
+    pub labels: BTreeMap<String, String>,
+    /// Deployment, Service and PDB selector: `app: <name>` plus `labels`.
+    pub selector: BTreeMap<String, String>,
+    /// Replica management.
+    pub replicas: Replicas,
+    /// Resources, chart defaults merged with the user's.
+    pub resources: ResourceRequirements,
+    /// The gateway spec entry that defines the workload settings.
+    pub gateway: Gateway,
+    /// Service type.
+    pub service_type: ServiceType,
+    /// Service ports: (name, port), status port first, then server ports in ascending order.
+    pub ports: Vec<(String, u32)>,
+    /// Hosts of all gateways it serves, for external-dns.
+    pub hosts: Vec<String>,
+}
+
+/// The istio/gateway chart's default container resources.
+pub fn default_resources() -> ResourceRequirements {
+    let map = |cpu: &str, memory: &str| {
+        BTreeMap::from([
+            ("cpu".to_string(), Quantity(cpu.to_string())),
+            ("memory".to_string(), Quantity(memory.to_string())),
+        ])
+    };
+    ResourceRequirements {
+        limits: Some(map("2000m", "1024Mi")),
+        requests: Some(map("100m", "128Mi")),
+        ..Default::default()
+    }
+}
+
+fn merge_resources(user: Option<&ResourceRequirements>) -> ResourceRequirements {
+    let mut merged = default_resources();
+    if let Some(user) = user {
+        for (target, source) in [
+            (&mut merged.requests, &user.requests),
+            (&mut merged.limits, &user.limits),
+        ] {
+            if let Some(source) = source {
+                let target = target.get_or_insert_with(BTreeMap::new);
+                for (k, v) in source {
+                    target.insert(k.clone(), v.clone());
+                }
+            }
+        }
+        merged.claims = user.claims.clone();
+    }
+    merged
+}
+
+/// A resolved certificate.
+#[derive(Clone, Debug)]
+pub struct CertificateModel {
+    /// Field path.
+    pub path: String,
+    /// Name.
+    pub name: String,
+    /// Secret name.
+    pub secret_name: String,
+    /// Issuer name (empty when none could be resolved).
+    pub issuer: String,
+    /// Issuer kind.
+    pub issuer_kind: IssuerKind,
+    /// DNS names.
+    pub dns_names: Vec<String>,
+    /// Where the DNS names came from.
+    pub dns_names_path: String,
+    /// The spec entry.
+    pub spec: Certificate,
+}
+
+/// A resolved application namespace.
+#[derive(Clone, Debug)]
+pub struct NamespaceModel {
+    /// Field path.
+    pub path: String,
+    /// Name.
+    pub name: String,
+    /// Sidecar injection.
+    pub injection: bool,
+    /// Peer authentication mode.
+    pub mtls: MtlsMode,
+    /// Default-deny authorization.
+    pub default_deny: bool,
+    /// Service accounts (`namespace/name`) of the gateway workloads that route into the namespace.
+    pub gateway_service_accounts: Vec<(String, String)>,
+}
+
+/// A resolved route.
+#[derive(Clone, Debug)]
+pub struct RouteModel {
+    /// Field path.
+    pub path: String,
+    /// VirtualService name.
+    pub name: String,
+    /// Namespace.
+    pub namespace: String,
+    /// Bound gateways: (name, field path of the reference).
+    pub gateways: Vec<(String, String)>,
+    /// Hosts.
+    pub hosts: Vec<String>,
+    /// Where the hosts came from.
+    pub hosts_path: String,
+    /// HTTP rules.
+    pub http: Vec<HttpRule>,
+}
+
+/// The resolved demo app.
+#[derive(Clone, Debug)]
+pub struct DemoModel {
+    /// Name of its objects.
+    pub name: String,
+    /// Namespace (empty when none could be resolved).
+    pub namespace: String,
+    /// Host (empty when none could be resolved).
+    pub host: String,
+    /// Gateway name (empty when there is none).
+    pub gateway: String,
+    /// Service port.
+    pub port: u32,
+    /// Replicas.
+    pub replicas: u32,
+    /// Image.
+    pub image: String,
+}
+
+/// The demo app's default image: a small HTTP echo server from the Istio samples (httpbin), built from
+/// Go, that runs as any non-root user and listens on 8080.
+pub const DEMO_IMAGE: &str = "docker.io/mccutchen/go-httpbin:v2.15.0";
+/// The port the demo image listens on.
+pub const DEMO_CONTAINER_PORT: i32 = 8080;
+/// The gateway's status and health port (`/healthz/ready`).
+pub const STATUS_PORT: u32 = 15021;
+
+/// Default workload name for a gateway.
+pub fn default_workload_name(gateway: &str) -> String {
+    format!("istio-ingressgateway-{gateway}")
+}
+
+/// The chart's `istio` label: the workload name without its leading `istio-`.
+pub fn istio_label(workload: &str) -> String {
+    workload.strip_prefix("istio-").unwrap_or(workload).to_string()
+}
+
+/// Whether `pattern` (an Istio host, possibly `*.suffix` or `*`) matches `host` the way Istio
+/// matches hosts: a wildcard matches any number of labels.
+pub fn istio_host_matches(pattern: &str, host: &str) -> bool {
+    if pattern == "*" || pattern == host {
+        return true;
+    }
+    match (pattern.strip_prefix('*'), host.strip_prefix('*')) {
+        (Some(suffix), Some(host_suffix)) => host_suffix.ends_with(suffix),
+        (Some(suffix), None) => host.ends_with(suffix) && host.len() > suffix.len(),
+        _ => false,
+    }
+}
+
+/// Whether two host sets overlap as Istio sees it (one host matches the other, either way).
+pub fn hosts_overlap(a: &[String], b: &[String]) -> bool {
+    a.iter().any(|x| {
+        b.iter()
+            .any(|y| istio_host_matches(x, y) || istio_host_matches(y, x))
+    })
+}
+
+/// Whether a certificate DNS name covers a host, by X.509 rules: a wildcard covers exactly one label.
+pub fn certificate_covers(dns_name: &str, host: &str) -> bool {
+    if dns_name == host {
+        return true;
+    }
+    match dns_name.strip_prefix("*.") {
+        Some(suffix) if !host.starts_with('*') => host
+            .split_once('.')
+            .is_some_and(|(first, rest)| !first.is_empty() && rest == suffix),
+        _ => false,
+    }
+}
+
+/// The protocol-prefixed Service port name for a server port (the chart names 80 `http2` and 443 `https`).
+pub fn service_port_name(protocol: ServerProtocol, port: u32) -> String {
+    let (prefix, conventional) = match protocol {
+        ServerProtocol::Http => ("http2", 80),
+        ServerProtocol::Https => ("https", 443),
+        ServerProtocol::Tls => ("tls", 443),
+    };
+    if port == conventional {
+        prefix.to_string()
+    } else {
+        format!("{prefix}-{port}")
+    }
+}
+
+/// The effective Service type of a gateway's workload.
+pub fn effective_service_type(gateway: &Gateway) -> ServiceType {
+    if let Some(t) = gateway.service.type_ {
+        return t;
+    }
+    match (gateway.load_balancer.provider, gateway.scope) {
+        (Provider::AwsAlb, _) if gateway.load_balancer.target_type == TargetType::Instance => {
+            ServiceType::NodePort
+        }
+        (Provider::AwsAlb, _) => ServiceType::ClusterIP,
+        (Provider::None, Scope::Internal) => ServiceType::ClusterIP,
+        _ => ServiceType::LoadBalancer,
+    }
+}
+
+/// Resolve a spec into a model.
+pub fn resolve(instance: &str, spec: &MeshIngressSpec) -> Model {
+    let first_certificate = spec.certificates.first().map(|c| c.name.clone());
+    let domains_path = "spec.domains".to_string();
+    let http01_gateways: Vec<&str> = spec
+        .issuers
+        .iter()
+        .filter_map(|i| i.acme.as_ref())
+        .flat_map(|a| a.solvers.iter())
+        .filter_map(|s| s.http01.as_ref().map(|h| h.gateway.as_str()))
+        .collect();
+
+    let gateways: Vec<GatewayModel> = spec
+        .gateways
+        .iter()
+        .enumerate()
+        .map(|(gi, gateway)| {
+            let path = format!("spec.gateways[{gi}]");
+            let workload = gateway
+                .workload
+                .name
+                .clone()
+                .unwrap_or_else(|| default_workload_name(&gateway.name));
+            let selector = if gateway.workload.labels.is_empty() {
+                BTreeMap::from([("istio".to_string(), istio_label(&workload))])
+            } else {
+                gateway.workload.labels.clone()
+            };
+            let defaulted = gateway.servers.is_empty();
+            let written: Vec<Server> = if defaulted {
+                vec![
+                    Server {
+                        port: 443,
+                        protocol: ServerProtocol::Https,
+                        ..Default::default()
+                    },
+                    Server {
+                        port: 80,
+                        protocol: ServerProtocol::Http,
+                        https_redirect: Some(true),
+                        ..Default::default()
+                    },
+                ]
+            } else {
+                gateway.servers.clone()
+            };
+            let has_https = written.iter().any(|s| s.protocol == ServerProtocol::Https);
+            let servers = written
+                .iter()
+                .enumerate()
+                .map(|(si, server)| {
+                    let server_path = if defaulted {
+                        format!("{path}.servers")
+                    } else {
+                        format!("{path}.servers[{si}]")
+                    };
+                    let (hosts, hosts_path) = if server.hosts.is_empty() {
+                        (spec.domains.clone(), domains_path.clone())
+                    } else {
+                        (server.hosts.clone(), format!("{server_path}.hosts"))
+                    };
+                    let tls = match (server.protocol, &server.tls) {
+                        (ServerProtocol::Http, _) => None,
+                        (_, written_tls) => {
+                            let tls_spec = written_tls.clone();
+                            let base = tls_spec.clone().unwrap_or(ServerTls {
+                                min_protocol_version: TlsVersion::Tlsv12,
+                                ..Default::default()
+                            });
+                            let tls_path = if written_tls.is_some() {
+                                format!("{server_path}.tls")
+                            } else {
+                                server_path.clone()
+                            };
+                            let mut certificate = base.certificate.clone();
+                            if certificate.is_none()
+                                && base.credential_name.is_none()
+                                && base.mode != TlsMode::Passthrough
+                            {
+                                certificate = first_certificate.clone();
+                            }
+                            let credential_name = match (&certificate, &base.credential_name) {
+                                (Some(cert), _) => spec
+                                    .certificates
+                                    .iter()
+                                    .find(|c| &c.name == cert)
+                                    .map(|c| c.secret_name.clone().unwrap_or_else(|| c.name.clone()))
+                                    .unwrap_or_default(),
+                                (None, Some(name)) => name.clone(),
+                                (None, None) => String::new(),
+                            };
+                            Some(TlsModel {
+                                path: tls_path,
+                                mode: base.mode,
+                                certificate,
+                                credential_name,
+                                min_protocol_version: base.min_protocol_version,
+                                max_protocol_version: base.max_protocol_version,
+                                cipher_suites: base.cipher_suites.clone(),
+                                subject_alt_names: base.subject_alt_names.clone(),
+                                spec: tls_spec,
+                            })
+                        }
+                    };
+                    ServerModel {
+                        path: server_path,
+                        defaulted,
+                        port: server.port,
+                        protocol: server.protocol,
+                        name: server.name.clone().unwrap_or_else(|| {
+                            format!(
+                                "{}-{}",
+                                server.protocol.as_str().to_ascii_lowercase(),
+                                server.port
+                            )
+                        }),
+                        hosts,
+                        hosts_path,
+                        tls,
+                        https_redirect: server.protocol == ServerProtocol::Http
+                            && server.https_redirect.unwrap_or(has_https),
+                    }
+                })
+                .collect();
+            GatewayModel {
+                path,
+                name: gateway.name.clone(),
+                scope: gateway.scope,
+                workload,
+                selector,
+                servers,
+                http01: http01_gateways.contains(&gateway.name.as_str()),
+                spec: gateway.clone(),
+            }
+        })
+        .collect();
+
+    let mut workloads: Vec<WorkloadModel> = Vec::new();
+    for (index, gateway) in gateways.iter().enumerate() {
+        if let Some(existing) = workloads.iter_mut().find(|w| w.name == gateway.workload) {
+            existing.gateways.push(index);
+            continue;
+        }
+        let spec_gateway = &gateway.spec;
+        let mut selector = BTreeMap::from([("app".to_string(), gateway.workload.clone())]);
+        selector.extend(gateway.selector.clone());
+        let replicas = match (spec_gateway.workload.replicas, &spec_gateway.workload.autoscaling) {
+            (Some(n), _) => Replicas::Fixed(n),
+            (None, Some(a)) => Replicas::Autoscaled(a.clone()),
+            (None, None) => Replicas::Autoscaled(Autoscaling::default()),
+        };
+        workloads.push(WorkloadModel {
+            name: gateway.workload.clone(),
+            namespace: spec.namespace.clone(),
+            path: gateway.path.clone(),
+            gateways: vec![index],
+            labels: gateway.selector.clone(),
+            selector,
+            replicas,
+            resources: merge_resources(spec_gateway.workload.resources.as_ref()),
+            gateway: spec_gateway.clone(),
+            service_type: effective_service_type(spec_gateway),
+            ports: Vec::new(),
+            hosts: Vec::new(),
+        });
+    }
+    for workload in &mut workloads {
+        let mut ports: BTreeMap<u32, String> = BTreeMap::new();
+        let mut hosts = Vec::new();
+        for &index in &workload.gateways {
+            for server in &gateways[index].servers {
+                ports
+                    .entry(server.port)
+                    .or_insert_with(|| service_port_name(server.protocol, server.port));
+            }
+            hosts.extend(gateways[index].hosts());
+        }
+        hosts.sort();
+        hosts.dedup();
+        workload.ports = std::iter::once(("status-port".to_string(), STATUS_PORT))
+            .chain(
+                ports
+                    .into_iter()
+                    .filter(|(p, _)| *p != STATUS_PORT)
+                    .map(|(p, n)| (n, p)),
+            )
+            .collect();
+        workload.hosts = hosts;
+    }
+
+    let first_issuer = spec.issuers.first().map(|i| i.name.clone());
+    let certificates = spec
+        .certificates
+        .iter()
+        .enumerate()
+        .map(|(ci, certificate)| {
+            let path = format!("spec.certificates[{ci}]");
+            let (dns_names, dns_names_path) = if certificate.dns_names.is_empty() {
+                (spec.domains.clone(), domains_path.clone())
+            } else {
+                (certificate.dns_names.clone(), format!("{path}.dnsNames"))
+            };
+            CertificateModel {
+                path,
+                name: certificate.name.clone(),
+                secret_name: certificate
+                    .secret_name
+                    .clone()
+                    .unwrap_or_else(|| certificate.name.clone()),
+                issuer: certificate
+                    .issuer
+                    .clone()
+                    .or_else(|| first_issuer.clone())
+                    .unwrap_or_default(),
+                issuer_kind: certificate.issuer_kind,
+                dns_names,
+                dns_names_path,
+                spec: certificate.clone(),
+            }
+        })
+        .collect();
+
+    let demo = spec.demo_app.enabled.then(|| DemoModel {
+        name: spec.demo_app.name.clone(),
+        namespace: spec
+            .demo_app
+            .namespace
+            .clone()
+            .or_else(|| spec.namespaces.first().map(|n| n.name.clone()))
+            .unwrap_or_default(),
+        host: spec.demo_app.host.clone().unwrap_or_else(|| {
+            spec.domains
+                .first()
+                .map(|d| format!("demo.{}", d.strip_prefix("*.").unwrap_or(d)))
+                .unwrap_or_default()
+        }),
+        gateway: spec
+            .demo_app
+            .gateway
+            .clone()
+            .or_else(|| spec.gateways.first().map(|g| g.name.clone()))
+            .unwrap_or_default(),
+        port: spec.demo_app.port,
+        replicas: spec.demo_app.replicas,
+        image: if spec.demo_app.image.is_empty() {
+            DEMO_IMAGE.to_string()
+        } else {
+            spec.demo_app.image.clone()
+        },
+    });
+
+    let first_gateway = spec.gateways.first().map(|g| g.name.clone()).unwrap_or_default();
+    let routes: Vec<RouteModel> = spec
+        .routes
+        .iter()
+        .enumerate()
+        .map(|(ri, route)| {
+            let path = format!("spec.routes[{ri}]");
+            let gateways = if route.gateways.is_empty() {
+                vec![(first_gateway.clone(), format!("{path}.gateways"))]
+            } else {
+                route
+                    .gateways
+                    .iter()
+                    .enumerate()
+                    .map(|(i, g)| (g.clone(), format!("{path}.gateways[{i}]")))
+                    .collect()
+            };
+            let (hosts, hosts_path) = if route.hosts.is_empty() {
+                (spec.domains.clone(), domains_path.clone())
+            } else {
+                (route.hosts.clone(), format!("{path}.hosts"))
+            };
+            RouteModel {
+                path,
+                name: route.name.clone(),
+                namespace: route.namespace.clone(),
+                gateways,
+                hosts,
+                hosts_path,
+                http: route.http.clone(),
+            }
+        })
+        .collect();
+
+    let service_account_of = |gateway_name: &str| {
+        gateways
+            .iter()
+            .find(|g| g.name == gateway_name)
+            .map(|g| (spec.namespace.clone(), g.workload.clone()))
+    };
+    let namespaces = spec
+        .namespaces
+        .iter()
+        .enumerate()
+        .map(|(ni, ns)| {
+            let mut accounts: Vec<(String, String)> = routes
+                .iter()
+                .filter(|r| r.namespace == ns.name)
+                .flat_map(|r| r.gateways.iter().filter_map(|(g, _)| service_account_of(g)))
+                .chain(
+                    demo.iter()
+                        .filter(|d| d.namespace == ns.name)
+                        .filter_map(|d| service_account_of(&d.gateway)),
+                )
+                .collect();
+            accounts.sort();
+            accounts.dedup();
+            NamespaceModel {
+                path: format!("spec.namespaces[{ni}]"),
+                name: ns.name.clone(),
+                injection: ns.injection,
+                mtls: ns.mtls.unwrap_or(spec.mtls.mode),
+                default_deny: ns.authorization.default_deny,
+                gateway_service_accounts: accounts,
+            }
+        })
+        .collect();
+
+    Model {
+        instance: instance.to_string(),
+        spec: spec.clone(),
+        gateways,
+        workloads,
+        certificates,
+        namespaces,
+        routes,
+        demo,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_matching_follows_istio_and_x509() {
+        assert!(istio_host_matches("*.example.com", "a.b.example.com"));
+        assert!(istio_host_matches("*.example.com", "*.sub.example.com"));
+        assert!(!istio_host_matches("*.example.com", "example.com"));
+        assert!(istio_host_matches("*", "anything"));
+        assert!(certificate_covers("*.example.com", "a.example.com"));
+        assert!(!certificate_covers("*.example.com", "a.b.example.com"));
+        assert!(!certificate_covers("*.example.com", "example.com"));
+        assert!(certificate_covers("*.example.com", "*.example.com"));
+    }
+
+    #[test]
+    fn defaults_match_the_api_contract() {
+        let spec = MeshIngressSpec {
+            domains: vec!["*.sandbox.example.com".into()],
+            gateways: vec![Gateway {
+                name: "external".into(),
+                ..Default::default()
+            }],
+            certificates: vec![Certificate {
+                name: "letsencrypt-prod".into(),
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        let model = resolve("sandbox", &spec);
+        let gw = &model.gateways[0];
+        assert_eq!(gw.workload, "istio-ingressgateway-external");
+        assert_eq!(
+            gw.selector.get("istio").map(String::as_str),
+            Some("ingressgateway-external")
+        );
+        assert_eq!(gw.servers.len(), 2);
+        let https = &gw.servers[0];
+        assert_eq!(https.tls.as_ref().unwrap().credential_name, "letsencrypt-prod");
+        assert_eq!(
+            https.tls.as_ref().unwrap().min_protocol_version,
+            TlsVersion::Tlsv12
+        );
+        assert!(gw.servers[1].https_redirect);
+        let wl = &model.workloads[0];
+        assert_eq!(
+            wl.ports,
+            [
+                ("status-port".to_string(), 15021),
+                ("http2".to_string(), 80),
+                ("https".to_string(), 443)
+            ]
+        );
+        assert_eq!(wl.replicas.minimum(), 2);
+        assert_eq!(wl.service_type, ServiceType::LoadBalancer);
+    }
+
+    #[test]
+    fn user_resources_merge_over_chart_defaults() {
+        let user = ResourceRequirements {
+            requests: Some(BTreeMap::from([("cpu".to_string(), Quantity("500m".into()))])),
+            ..Default::default()
+        };
+        let merged = merge_resources(Some(&user));
+        let requests = merged.requests.unwrap();
+        assert_eq!(requests["cpu"].0, "500m");
+        assert_eq!(requests["memory"].0, "128Mi");
+        assert_eq!(merged.limits.unwrap()["cpu"].0, "2000m");
+    }
+}

@@ -1,0 +1,112 @@
+//! The function itself, independent of how it is called: config in, items in, items and results out.
+//!
+//! 1. decode the config (all schema problems at once),
+//! 2. resolve defaults and run every semantic rule,
+//! 3. render, then merge the generated objects into the items (upsert, prune, place files).
+//!
+//! Any error stops before step 3, and the items come back untouched.
+
+use crate::api::{self, Config};
+use crate::krm::merge::{self, Placement};
+use crate::krm::object::ObjectId;
+use crate::krm::result::{self, KrmResult};
+use crate::model;
+use crate::render;
+use crate::validate;
+use serde_json::Value;
+use std::collections::BTreeSet;
+
+/// How the caller uses the output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// A KRM orchestrator (kpt, kustomize) that writes objects to files: new objects get a file path.
+    Krm,
+    /// A plain YAML stream (the legacy kustomize plugin, `mesh-ingress render`, Argo CD): no paths.
+    Stream,
+}
+
+/// What processing produced.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Outcome {
+    /// The items to write.
+    pub items: Vec<Value>,
+    /// Results, sorted.
+    pub results: Vec<KrmResult>,
+}
+
+impl Outcome {
+    /// Whether any result is an error.
+    pub fn failed(&self) -> bool {
+        result::has_errors(&self.results)
+    }
+}
+
+/// Run the function over `items` with `function_config`.
+pub fn process(items: Vec<Value>, function_config: Option<&Value>, mode: Mode) -> Outcome {
+    let config = match api::decode_config(function_config) {
+        Ok(config) => config,
+        Err(mut errors) => {
+            result::sort_results(&mut errors);
+            return Outcome {
+                items,
+                results: errors,
+            };
+        }
+    };
+    let mut outcome = process_config(items, &config, mode);
+    result::sort_results(&mut outcome.results);
+    outcome
+}
+
+/// Run the function with an already decoded config.
+pub fn process_config(mut items: Vec<Value>, config: &Config, mode: Mode) -> Outcome {
+    let model = model::resolve(&config.instance, &config.spec);
+    let mut results: Vec<KrmResult> = validate::validate(&model)
+        .into_iter()
+        .map(|r| config.result(r))
+        .collect();
+    if result::has_errors(&results) {
+        return Outcome { items, results };
+    }
+    let generated = match render::render(&model) {
+        Ok(generated) => generated,
+        Err(e) => {
+            results.push(config.result(KrmResult::error(format!("cannot render: {e}"))));
+            return Outcome { items, results };
+        }
+    };
+    let count = generated.len();
+    let placement = (mode == Mode::Krm).then(|| Placement {
+        directory: config.directory(),
+    });
+    let deferrable: BTreeSet<ObjectId> = generated
+        .iter()
+        .filter(|g| g.object.get("kind").and_then(Value::as_str) == Some("Namespace"))
+        .filter(|g| crate::krm::object::name(&g.object) == config.spec.namespace)
+        .map(|g| g.id())
+        .collect();
+    match merge::merge(
+        &mut items,
+        generated,
+        &config.instance,
+        placement.as_ref(),
+        &deferrable,
+    ) {
+        Ok((summary, notes)) => {
+            results.extend(notes.into_iter().map(|r| config.result(r)));
+            results.push(config.result(KrmResult::info(format!(
+                "MeshIngress {:?}: {count} objects generated ({} new, {} updated, {} unchanged, {} pruned); {} gateway(s), {} certificate(s), {} route(s)",
+                config.instance,
+                summary.created,
+                summary.updated,
+                summary.unchanged,
+                summary.pruned,
+                model.gateways.len(),
+                model.certificates.len(),
+                model.routes.len() + usize::from(model.demo.is_some()),
+            ))));
+        }
+        Err(errors) => results.extend(errors.into_iter().map(|r| config.result(r))),
+    }
+    Outcome { items, results }
+}

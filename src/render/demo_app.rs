@@ -1,0 +1,204 @@
+//! The demo app: a small, hardened HTTP echo server behind a gateway, for smoke-testing the stack.
+//! Non-root, read-only root filesystem, no capabilities, seccomp `RuntimeDefault`, no service
+//! account token, requests and limits, readiness and liveness probes.
+
+use super::Generated;
+use super::labels::{Component, metadata, pod_labels};
+use super::routes::gateway_ref;
+use crate::error::Error;
+use crate::model::{DEMO_CONTAINER_PORT, DemoModel, Model};
+use crate::types::Resource;
+use crate::types::istio::*;
+use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec};
+use k8s_openapi::api::core::v1::{
+    Capabilities, Container, ContainerPort, HTTPGetAction, PodSecurityContext, PodSpec, PodTemplateSpec,
+    Probe, ResourceRequirements, SeccompProfile, SecurityContext, Service, ServiceAccount, ServicePort,
+    ServiceSpec,
+};
+use k8s_openapi::api::policy::v1::{PodDisruptionBudget, PodDisruptionBudgetSpec};
+use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+use std::collections::BTreeMap;
+
+/// File of the demo app's objects.
+pub const DEMO_FILE: &str = "demo-app.yaml";
+/// The non-root user and group the demo container runs as (not Istio's 1337, IST0144).
+pub const DEMO_UID: i64 = 65532;
+
+/// Render the demo app, when enabled.
+pub fn render(model: &Model) -> Result<Vec<Generated>, Error> {
+    let Some(demo) = &model.demo else {
+        return Ok(Vec::new());
+    };
+    let meta = || {
+        metadata(
+            model,
+            &demo.name,
+            Some(&demo.namespace),
+            &demo.name,
+            Component::Demo,
+        )
+    };
+    // `app` and `version` are the labels Istio's telemetry and Kiali group workloads by.
+    let selector = BTreeMap::from([("app".to_string(), demo.name.clone())]);
+    let mut out = vec![Generated::new(
+        &ServiceAccount {
+            metadata: meta(),
+            automount_service_account_token: Some(false),
+            ..Default::default()
+        },
+        DEMO_FILE,
+    )?];
+    out.push(Generated::new(
+        &Service {
+            metadata: meta(),
+            spec: Some(ServiceSpec {
+                type_: Some("ClusterIP".to_string()),
+                selector: Some(selector.clone()),
+                ports: Some(vec![ServicePort {
+                    name: Some("http".to_string()),
+                    port: demo.port as i32,
+                    protocol: Some("TCP".to_string()),
+                    target_port: Some(IntOrString::String("http".to_string())),
+                    ..Default::default()
+                }]),
+                ..Default::default()
+            }),
+            ..Default::default()
+        },
+        DEMO_FILE,
+    )?);
+    out.push(Generated::new(&deployment(model, demo, &selector), DEMO_FILE)?);
+    if demo.replicas > 1 {
+        out.push(Generated::new(
+            &PodDisruptionBudget {
+                metadata: meta(),
+                spec: Some(PodDisruptionBudgetSpec {
+                    min_available: Some(IntOrString::Int(1)),
+                    selector: Some(LabelSelector {
+                        match_labels: Some(selector.clone()),
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            },
+            DEMO_FILE,
+        )?);
+    }
+    out.push(Generated::new(
+        &Resource::new(
+            NETWORKING_V1,
+            "VirtualService",
+            meta(),
+            VirtualServiceSpec {
+                hosts: vec![demo.host.clone()],
+                gateways: vec![gateway_ref(model, &demo.gateway)],
+                http: vec![HttpRoute {
+                    route: vec![RouteDestination {
+                        destination: Destination {
+                            host: demo.name.clone(),
+                            port: Some(PortSelector { number: demo.port }),
+                        },
+                    }],
+                    ..Default::default()
+                }],
+                tls: Vec::new(),
+            },
+        ),
+        DEMO_FILE,
+    )?);
+    Ok(out)
+}
+
+fn deployment(model: &Model, demo: &DemoModel, selector: &BTreeMap<String, String>) -> Deployment {
+    let mut labels = pod_labels(model, &demo.name, Component::Demo);
+    labels.extend(selector.clone());
+    labels.insert("version".to_string(), "v1".to_string());
+    let quantities = |cpu: &str, memory: &str| {
+        Some(BTreeMap::from([
+            ("cpu".to_string(), Quantity(cpu.to_string())),
+            ("memory".to_string(), Quantity(memory.to_string())),
+        ]))
+    };
+    let probe = |period: i32| Probe {
+        http_get: Some(HTTPGetAction {
+            path: Some("/status/200".to_string()),
+            port: IntOrString::String("http".to_string()),
+            ..Default::default()
+        }),
+        period_seconds: Some(period),
+        timeout_seconds: Some(2),
+        ..Default::default()
+    };
+    Deployment {
+        metadata: metadata(
+            model,
+            &demo.name,
+            Some(&demo.namespace),
+            &demo.name,
+            Component::Demo,
+        ),
+        spec: DeploymentSpec {
+            replicas: Some(demo.replicas as i32),
+            selector: LabelSelector {
+                match_labels: Some(selector.clone()),
+                ..Default::default()
+            },
+            template: PodTemplateSpec {
+                metadata: Some(ObjectMeta {
+                    labels: Some(labels),
+                    ..Default::default()
+                }),
+                spec: Some(PodSpec {
+                    service_account_name: Some(demo.name.clone()),
+                    automount_service_account_token: Some(false),
+                    security_context: Some(PodSecurityContext {
+                        run_as_non_root: Some(true),
+                        run_as_user: Some(DEMO_UID),
+                        run_as_group: Some(DEMO_UID),
+                        seccomp_profile: Some(SeccompProfile {
+                            type_: "RuntimeDefault".to_string(),
+                            ..Default::default()
+                        }),
+                        ..Default::default()
+                    }),
+                    containers: vec![Container {
+                        name: demo.name.clone(),
+                        image: Some(demo.image.clone()),
+                        image_pull_policy: Some("IfNotPresent".to_string()),
+                        ports: Some(vec![ContainerPort {
+                            name: Some("http".to_string()),
+                            container_port: DEMO_CONTAINER_PORT,
+                            protocol: Some("TCP".to_string()),
+                            ..Default::default()
+                        }]),
+                        readiness_probe: Some(probe(5)),
+                        liveness_probe: Some(probe(10)),
+                        resources: Some(ResourceRequirements {
+                            requests: quantities("10m", "32Mi"),
+                            limits: quantities("200m", "64Mi"),
+                            ..Default::default()
+                        }),
+                        security_context: Some(SecurityContext {
+                            allow_privilege_escalation: Some(false),
+                            capabilities: Some(Capabilities {
+                                drop: Some(vec!["ALL".to_string()]),
+                                ..Default::default()
+                            }),
+                            privileged: Some(false),
+                            read_only_root_filesystem: Some(true),
+                            run_as_non_root: Some(true),
+                            ..Default::default()
+                        }),
+                        ..Default::default()
+                    }],
+                    ..Default::default()
+                }),
+            },
+            ..Default::default()
+        },
+        ..Default::default()
+    }
+}

@@ -1,0 +1,413 @@
+//! The gateway workload, equal in substance to `helm template` of the istio/gateway chart
+//! (`../shared/reference/gateway-chart-default.yaml`): ServiceAccount, Role and RoleBinding for
+//! reading TLS secrets, Service, Deployment, and a HorizontalPodAutoscaler or fixed replicas, plus a
+//! PodDisruptionBudget when at least two replicas always run.
+//!
+//! Differences from the chart, on purpose: pods spread across zones by default, replicas default to
+//! 2-5 (the chart's 1-5 leaves a single gateway pod), the pod template carries no version label (so
+//! upgrading this function does not roll the gateways), and cloud load balancer annotations come
+//! from presets.
+
+use super::labels::{Component, common_labels, metadata, pod_labels};
+use super::{Generated, file_name};
+use crate::api::v1alpha1::*;
+use crate::error::Error;
+use crate::model::{Model, Replicas, STATUS_PORT, WorkloadModel};
+use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec};
+use k8s_openapi::api::autoscaling::v2::{
+    CrossVersionObjectReference, HorizontalPodAutoscaler, HorizontalPodAutoscalerSpec, MetricSpec,
+    MetricTarget, ResourceMetricSource,
+};
+use k8s_openapi::api::core::v1::{
+    Capabilities, Container, ContainerPort, PodSecurityContext, PodSpec, PodTemplateSpec, SecurityContext,
+    Service, ServiceAccount, ServicePort, ServiceSpec, Sysctl, TopologySpreadConstraint,
+};
+use k8s_openapi::api::policy::v1::{PodDisruptionBudget as Pdb, PodDisruptionBudgetSpec};
+use k8s_openapi::api::rbac::v1::{PolicyRule, Role, RoleBinding, RoleRef, Subject};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+use std::collections::BTreeMap;
+
+/// Label the istio/gateway chart puts on gateway objects so ambient mode leaves gateway pods alone.
+pub const DATAPLANE_MODE_LABEL: &str = "istio.io/dataplane-mode";
+
+/// Labels of every object of a workload: the common labels, the selector labels and the chart's
+/// dataplane-mode label.
+pub fn workload_labels(
+    model: &Model,
+    workload: &WorkloadModel,
+    component: Component,
+) -> BTreeMap<String, String> {
+    let mut labels = common_labels(model, &workload.name, component);
+    labels.extend(workload.selector.clone());
+    labels.insert(DATAPLANE_MODE_LABEL.to_string(), "none".to_string());
+    labels
+}
+
+fn workload_meta(model: &Model, workload: &WorkloadModel, component: Component) -> ObjectMeta {
+    let mut meta = metadata(
+        model,
+        &workload.name,
+        Some(&workload.namespace),
+        &workload.name,
+        component,
+    );
+    meta.labels = Some(workload_labels(model, workload, component));
+    meta
+}
+
+/// Render the objects of one gateway workload.
+pub fn render(model: &Model, workload: &WorkloadModel) -> Result<Vec<Generated>, Error> {
+    render_as(
+        model,
+        workload,
+        Component::Gateway,
+        &file_name("workload", &workload.name),
+        service_annotations(workload),
+    )
+}
+
+/// Render a workload with the given component label, file and Service annotations (the east-west
+/// gateway reuses this with its own settings).
+pub fn render_as(
+    model: &Model,
+    workload: &WorkloadModel,
+    component: Component,
+    file: &str,
+    annotations: BTreeMap<String, String>,
+) -> Result<Vec<Generated>, Error> {
+    let meta = || workload_meta(model, workload, component);
+    let mut out = vec![Generated::new(
+        &ServiceAccount {
+            metadata: meta(),
+            ..Default::default()
+        },
+        file,
+    )?];
+
+    // istiod checks that a gateway may read the secrets it serves (SubjectAccessReview on `list
+    // secrets` in the gateway's namespace), so the chart grants exactly that.
+    out.push(Generated::new(
+        &Role {
+            metadata: meta(),
+            rules: Some(vec![PolicyRule {
+                api_groups: Some(vec![String::new()]),
+                resources: Some(vec!["secrets".to_string()]),
+                verbs: vec!["get".to_string(), "watch".to_string(), "list".to_string()],
+                ..Default::default()
+            }]),
+        },
+        file,
+    )?);
+    out.push(Generated::new(
+        &RoleBinding {
+            metadata: meta(),
+            role_ref: RoleRef {
+                api_group: Some("rbac.authorization.k8s.io".to_string()),
+                kind: "Role".to_string(),
+                name: workload.name.clone(),
+            },
+            subjects: Some(vec![Subject {
+                kind: "ServiceAccount".to_string(),
+                name: workload.name.clone(),
+                namespace: Some(workload.namespace.clone()),
+                ..Default::default()
+            }]),
+        },
+        file,
+    )?);
+
+    out.push(Generated::new(
+        &service(model, workload, component, annotations),
+        file,
+    )?);
+    out.push(Generated::new(
+        &deployment(model, workload, component, &[]),
+        file,
+    )?);
+
+    if let Replicas::Autoscaled(autoscaling) = &workload.replicas {
+        out.push(Generated::new(
+            &hpa(model, workload, component, autoscaling),
+            file,
+        )?);
+    }
+    if let Some(pdb) = pdb(model, workload, component) {
+        out.push(Generated::new(&pdb, file)?);
+    }
+    Ok(out)
+}
+
+/// Service annotations: the load balancer preset, external-dns, then the user's (which win).
+pub fn service_annotations(workload: &WorkloadModel) -> BTreeMap<String, String> {
+    let gateway = &workload.gateway;
+    let mut annotations = BTreeMap::new();
+    let lb = &gateway.load_balancer;
+    if lb.provider == Provider::AwsNlb {
+        let aws = |key: &str| format!("service.beta.kubernetes.io/aws-load-balancer-{key}");
+        // `external` hands the Service to the AWS Load Balancer Controller (not the legacy in-tree
+        // controller); it must be set at creation and never changed (aws-load-balancer-controller#2165).
+        annotations.insert(aws("type"), "external".to_string());
+        annotations.insert(aws("nlb-target-type"), lb.target_type.as_str().to_string());
+        let scheme = match gateway.scope {
+            Scope::External => "internet-facing",
+            Scope::Internal => "internal",
+        };
+        annotations.insert(aws("scheme"), scheme.to_string());
+        if let Some(name) = &lb.name {
+            annotations.insert(aws("name"), name.clone());
+        }
+        annotations.insert(
+            aws("attributes"),
+            format!("load_balancing.cross_zone.enabled={}", lb.cross_zone),
+        );
+        // Health-check Envoy's readiness on the status port. A named port resolves to the NodePort for
+        // `instance` targets and to 15021 for `ip` targets, so one setting works for both.
+        annotations.insert(aws("healthcheck-protocol"), "http".to_string());
+        annotations.insert(aws("healthcheck-port"), "status-port".to_string());
+        annotations.insert(aws("healthcheck-path"), "/healthz/ready".to_string());
+    }
+    if gateway.external_dns.enabled && !workload.hosts.is_empty() {
+        let prefix = &gateway.external_dns.annotation_prefix;
+        annotations.insert(format!("{prefix}hostname"), workload.hosts.join(","));
+        if let Some(ttl) = gateway.external_dns.ttl {
+            annotations.insert(format!("{prefix}ttl"), ttl.to_string());
+        }
+    }
+    annotations.extend(gateway.service.annotations.clone());
+    annotations
+}
+
+fn service(
+    model: &Model,
+    workload: &WorkloadModel,
+    component: Component,
+    annotations: BTreeMap<String, String>,
+) -> Service {
+    let gateway = &workload.gateway;
+    let mut meta = workload_meta(model, workload, component);
+    if !annotations.is_empty() {
+        meta.annotations = Some(annotations);
+    }
+    let external = workload.service_type != ServiceType::ClusterIP;
+    let load_balancer = workload.service_type == ServiceType::LoadBalancer;
+    Service {
+        metadata: meta,
+        spec: Some(ServiceSpec {
+            type_: Some(workload.service_type.as_str().to_string()),
+            selector: Some(workload.selector.clone()),
+            ports: Some(
+                workload
+                    .ports
+                    .iter()
+                    .map(|(name, port)| ServicePort {
+                        name: Some(name.clone()),
+                        port: *port as i32,
+                        protocol: Some("TCP".to_string()),
+                        target_port: Some(IntOrString::Int(*port as i32)),
+                        ..Default::default()
+                    })
+                    .collect(),
+            ),
+            external_traffic_policy: gateway
+                .service
+                .external_traffic_policy
+                .filter(|_| external)
+                .map(|p| format!("{p:?}")),
+            load_balancer_source_ranges: (load_balancer
+                && !gateway.service.load_balancer_source_ranges.is_empty())
+            .then(|| gateway.service.load_balancer_source_ranges.clone()),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+/// The gateway Deployment; `env` adds container environment (the east-west gateway's network view).
+pub fn deployment(
+    model: &Model,
+    workload: &WorkloadModel,
+    component: Component,
+    env: &[(String, String)],
+) -> Deployment {
+    let gateway = &workload.gateway;
+    let spec_workload = &gateway.workload;
+    let mut labels = pod_labels(model, &workload.name, component);
+    labels.extend(workload.selector.clone());
+    labels.insert(DATAPLANE_MODE_LABEL.to_string(), "none".to_string());
+    // The injector fills in `image: auto` for pods labelled for injection (the `object` webhook rule
+    // matches this label in namespaces without istio-injection/istio.io/rev labels).
+    labels.insert("sidecar.istio.io/inject".to_string(), "true".to_string());
+    if !model.spec.revision.is_empty() {
+        labels.insert("istio.io/rev".to_string(), model.spec.revision.clone());
+    }
+    let annotations = BTreeMap::from([
+        ("inject.istio.io/templates".to_string(), "gateway".to_string()),
+        ("prometheus.io/path".to_string(), "/stats/prometheus".to_string()),
+        ("prometheus.io/port".to_string(), "15020".to_string()),
+        ("prometheus.io/scrape".to_string(), "true".to_string()),
+        ("sidecar.istio.io/inject".to_string(), "true".to_string()),
+    ]);
+    let topology_key = match spec_workload.topology_spread {
+        TopologySpread::None => None,
+        TopologySpread::Zone => Some("topology.kubernetes.io/zone"),
+        TopologySpread::Hostname => Some("kubernetes.io/hostname"),
+    };
+    let container = Container {
+        name: "istio-proxy".to_string(),
+        // "auto" is replaced by the injection webhook with the proxy image of the revision.
+        image: Some("auto".to_string()),
+        env: (!env.is_empty()).then(|| {
+            env.iter()
+                .map(|(name, value)| k8s_openapi::api::core::v1::EnvVar {
+                    name: name.clone(),
+                    value: Some(value.clone()),
+                    ..Default::default()
+                })
+                .collect()
+        }),
+        ports: Some(vec![ContainerPort {
+            container_port: 15090,
+            protocol: Some("TCP".to_string()),
+            name: Some("http-envoy-prom".to_string()),
+            ..Default::default()
+        }]),
+        resources: Some(workload.resources.clone()),
+        security_context: Some(SecurityContext {
+            allow_privilege_escalation: Some(false),
+            capabilities: Some(Capabilities {
+                drop: Some(vec!["ALL".to_string()]),
+                ..Default::default()
+            }),
+            privileged: Some(false),
+            read_only_root_filesystem: Some(true),
+            run_as_non_root: Some(true),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    Deployment {
+        metadata: workload_meta(model, workload, component),
+        spec: DeploymentSpec {
+            replicas: match workload.replicas {
+                Replicas::Fixed(n) => Some(n as i32),
+                Replicas::Autoscaled(_) => None,
+            },
+            selector: LabelSelector {
+                match_labels: Some(workload.selector.clone()),
+                ..Default::default()
+            },
+            template: PodTemplateSpec {
+                metadata: Some(ObjectMeta {
+                    labels: Some(labels),
+                    annotations: Some(annotations),
+                    ..Default::default()
+                }),
+                spec: Some(PodSpec {
+                    service_account_name: Some(workload.name.clone()),
+                    security_context: Some(PodSecurityContext {
+                        // Lets Envoy bind ports below 1024 without NET_BIND_SERVICE; safe since
+                        // Kubernetes 1.22 (kubernetes/kubernetes#103326).
+                        sysctls: Some(vec![Sysctl {
+                            name: "net.ipv4.ip_unprivileged_port_start".to_string(),
+                            value: "0".to_string(),
+                        }]),
+                        ..Default::default()
+                    }),
+                    containers: vec![container],
+                    termination_grace_period_seconds: Some(30),
+                    node_selector: (!spec_workload.node_selector.is_empty())
+                        .then(|| spec_workload.node_selector.clone()),
+                    tolerations: (!spec_workload.tolerations.is_empty())
+                        .then(|| spec_workload.tolerations.clone()),
+                    affinity: spec_workload.affinity.clone(),
+                    topology_spread_constraints: topology_key.map(|key| {
+                        vec![TopologySpreadConstraint {
+                            max_skew: 1,
+                            topology_key: key.to_string(),
+                            when_unsatisfiable: "ScheduleAnyway".to_string(),
+                            label_selector: Some(LabelSelector {
+                                match_labels: Some(workload.selector.clone()),
+                                ..Default::default()
+                            }),
+                            ..Default::default()
+                        }]
+                    }),
+                    ..Default::default()
+                }),
+            },
+            ..Default::default()
+        },
+        ..Default::default()
+    }
+}
+
+fn hpa(
+    model: &Model,
+    workload: &WorkloadModel,
+    component: Component,
+    autoscaling: &Autoscaling,
+) -> HorizontalPodAutoscaler {
+    let metric = |name: &str, percent: u32| MetricSpec {
+        type_: "Resource".to_string(),
+        resource: Some(ResourceMetricSource {
+            name: name.to_string(),
+            target: MetricTarget {
+                type_: "Utilization".to_string(),
+                average_utilization: Some(percent as i32),
+                ..Default::default()
+            },
+        }),
+        ..Default::default()
+    };
+    let mut metrics = vec![metric("cpu", autoscaling.target_cpu_utilization_percentage)];
+    if let Some(memory) = autoscaling.target_memory_utilization_percentage {
+        metrics.push(metric("memory", memory));
+    }
+    HorizontalPodAutoscaler {
+        metadata: workload_meta(model, workload, component),
+        spec: HorizontalPodAutoscalerSpec {
+            scale_target_ref: CrossVersionObjectReference {
+                api_version: Some("apps/v1".to_string()),
+                kind: "Deployment".to_string(),
+                name: workload.name.clone(),
+            },
+            min_replicas: Some(autoscaling.min_replicas as i32),
+            max_replicas: autoscaling.max_replicas as i32,
+            metrics: Some(metrics),
+            ..Default::default()
+        },
+        ..Default::default()
+    }
+}
+
+fn pdb(model: &Model, workload: &WorkloadModel, component: Component) -> Option<Pdb> {
+    let settings = &workload.gateway.workload.pod_disruption_budget;
+    // A budget on a single replica blocks node drains (kubernetes/kubernetes#93476), as the chart notes.
+    if !settings.enabled || workload.replicas.minimum() < 2 {
+        return None;
+    }
+    let min_available = match (&settings.min_available, &settings.max_unavailable) {
+        (Some(min), _) => Some(min.clone()),
+        (None, None) => Some(IntOrString::Int(1)),
+        (None, Some(_)) => None,
+    };
+    Some(Pdb {
+        metadata: workload_meta(model, workload, component),
+        spec: Some(PodDisruptionBudgetSpec {
+            min_available,
+            max_unavailable: settings.max_unavailable.clone(),
+            selector: Some(LabelSelector {
+                match_labels: Some(workload.selector.clone()),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }),
+        ..Default::default()
+    })
+}
+
+/// The status port the load balancers health-check.
+pub fn status_port() -> u32 {
+    STATUS_PORT
+}

@@ -1,0 +1,197 @@
+//! Istio Gateways (`networking.istio.io/v1`), and the Gateway API objects that serve port 80 of a
+//! gateway used for ACME HTTP-01.
+//!
+//! Why HTTP-01 gateways serve port 80 through the Gateway API: a server-level `httpsRedirect` makes
+//! Envoy redirect every request of the virtual host before any route matches, so cert-manager's
+//! challenge route is never reached (istio/istio#33593). Instead, a `gateway.networking.k8s.io/v1`
+//! Gateway bound to the same gateway Service (Istio's "manual deployment": one `Hostname` address,
+//! same namespace) listens on 80; an HTTPRoute redirects every path to HTTPS, and cert-manager's
+//! `gatewayHTTPRoute` solver attaches its own HTTPRoute for
+//! `/.well-known/acme-challenge/<token>`. Istio merges HTTPRoutes of one listener and hostname and
+//! orders them by Gateway API precedence (an Exact path before a PathPrefix), so the challenge is
+//! answered and everything else is redirected.
+
+use super::labels::{Component, metadata};
+use super::{Generated, file_name};
+use crate::api::v1alpha1::{ServerProtocol, TlsMode};
+use crate::error::Error;
+use crate::model::{GatewayModel, Model};
+use crate::types::Resource;
+use crate::types::gateway_api::{self as gapi};
+use crate::types::istio::{self, GatewaySpec, Port, Server, ServerTls};
+
+/// Name of the Gateway API Gateway that serves port 80 of an HTTP-01 gateway.
+pub fn http01_gateway_name(gateway: &str) -> String {
+    format!("{gateway}-http")
+}
+
+/// Name of the HTTPRoute that redirects port 80 of an HTTP-01 gateway to HTTPS.
+pub fn redirect_route_name(gateway: &str) -> String {
+    format!("{gateway}-https-redirect")
+}
+
+/// The listener of [`http01_gateway_name`].
+pub const HTTP_LISTENER: &str = "http";
+
+/// Render the Istio Gateway of one gateway (and its port-80 Gateway API objects for HTTP-01).
+pub fn render(model: &Model, gateway: &GatewayModel) -> Result<Vec<Generated>, Error> {
+    let namespace = model.spec.namespace.as_str();
+    let file = file_name("gateway", &gateway.name);
+    let servers: Vec<Server> = gateway
+        .servers
+        .iter()
+        .filter(|server| !gateway.served_by_gateway_api(server))
+        .map(|server| Server {
+            port: Port {
+                number: server.port,
+                name: server.name.clone(),
+                protocol: server.protocol.as_str().to_string(),
+            },
+            hosts: server.hosts.clone(),
+            tls: match (&server.tls, server.protocol) {
+                (_, ServerProtocol::Http) => server.https_redirect.then(|| ServerTls {
+                    https_redirect: true,
+                    ..Default::default()
+                }),
+                (Some(tls), _) => Some(ServerTls {
+                    mode: Some(tls.mode.as_str().to_string()),
+                    credential_name: (tls.mode != TlsMode::Passthrough && !tls.credential_name.is_empty())
+                        .then(|| tls.credential_name.clone()),
+                    min_protocol_version: (tls.mode != TlsMode::Passthrough)
+                        .then(|| tls.min_protocol_version.as_str().to_string()),
+                    max_protocol_version: tls.max_protocol_version.map(|v| v.as_str().to_string()),
+                    cipher_suites: tls.cipher_suites.clone(),
+                    subject_alt_names: tls.subject_alt_names.clone(),
+                    ..Default::default()
+                }),
+                (None, _) => None,
+            },
+        })
+        .collect();
+    let mut out = Vec::new();
+    if !servers.is_empty() {
+        out.push(Generated::new(
+            &Resource::new(
+                istio::NETWORKING_V1,
+                "Gateway",
+                metadata(
+                    model,
+                    &gateway.name,
+                    Some(namespace),
+                    &gateway.workload,
+                    Component::Gateway,
+                ),
+                GatewaySpec {
+                    selector: gateway.selector.clone(),
+                    servers,
+                },
+            ),
+            &file,
+        )?);
+    }
+    if gateway.http01 {
+        out.extend(render_http01(model, gateway, &file)?);
+    }
+    Ok(out)
+}
+
+fn render_http01(model: &Model, gateway: &GatewayModel, file: &str) -> Result<Vec<Generated>, Error> {
+    let Some(redirect) = gateway.servers.iter().find(|s| gateway.served_by_gateway_api(s)) else {
+        return Ok(Vec::new());
+    };
+    let namespace = model.spec.namespace.as_str();
+    let k8s_gateway = http01_gateway_name(&gateway.name);
+    let meta = |name: &str| {
+        metadata(
+            model,
+            name,
+            Some(namespace),
+            &gateway.workload,
+            Component::Gateway,
+        )
+    };
+    let gateway_object = Resource::new(
+        gapi::V1,
+        "Gateway",
+        meta(&k8s_gateway),
+        gapi::GatewaySpec {
+            gateway_class_name: "istio".to_string(),
+            addresses: vec![gapi::GatewayAddress {
+                type_: "Hostname".to_string(),
+                value: format!("{}.{namespace}.svc.cluster.local", gateway.workload),
+            }],
+            listeners: vec![gapi::Listener {
+                name: HTTP_LISTENER.to_string(),
+                port: redirect.port,
+                protocol: "HTTP".to_string(),
+                allowed_routes: gapi::AllowedRoutes {
+                    namespaces: gapi::RouteNamespaces {
+                        from: "Same".to_string(),
+                    },
+                },
+            }],
+        },
+    );
+    // cert-manager's challenge route names the exact DNS name being validated; the redirect must name
+    // the same hostnames to share its virtual host, or requests for those names during a challenge
+    // would not be redirected.
+    let mut hostnames: Vec<String> = redirect.hosts.clone();
+    for certificate in &model.certificates {
+        if http01_issuer_for(model, &certificate.issuer).is_some_and(|g| g == gateway.name) {
+            hostnames.extend(certificate.dns_names.iter().cloned());
+        }
+    }
+    hostnames.sort();
+    hostnames.dedup();
+    let route = Resource::new(
+        gapi::V1,
+        "HTTPRoute",
+        meta(&redirect_route_name(&gateway.name)),
+        gapi::HttpRouteSpec {
+            parent_refs: vec![parent_ref(&k8s_gateway, None)],
+            hostnames,
+            rules: vec![gapi::HttpRouteRule {
+                matches: vec![gapi::HttpRouteMatch {
+                    path: gapi::HttpPathMatch {
+                        type_: "PathPrefix".to_string(),
+                        value: "/".to_string(),
+                    },
+                }],
+                filters: vec![gapi::HttpRouteFilter {
+                    type_: "RequestRedirect".to_string(),
+                    request_redirect: gapi::RequestRedirect {
+                        scheme: "https".to_string(),
+                        status_code: 301,
+                    },
+                }],
+            }],
+        },
+    );
+    Ok(vec![
+        Generated::new(&gateway_object, file)?,
+        Generated::new(&route, file)?,
+    ])
+}
+
+/// A parent reference to the port-80 listener of an HTTP-01 gateway.
+pub fn parent_ref(k8s_gateway: &str, namespace: Option<&str>) -> gapi::ParentRef {
+    gapi::ParentRef {
+        group: gapi::GROUP.to_string(),
+        kind: "Gateway".to_string(),
+        name: k8s_gateway.to_string(),
+        namespace: namespace.map(str::to_string),
+        section_name: HTTP_LISTENER.to_string(),
+    }
+}
+
+/// The gateway an issuer of this config solves HTTP-01 through, if any.
+pub fn http01_issuer_for<'a>(model: &'a Model, issuer: &str) -> Option<&'a str> {
+    model
+        .spec
+        .issuers
+        .iter()
+        .find(|i| i.name == issuer)
+        .and_then(|i| i.acme.as_ref())
+        .and_then(|a| a.solvers.iter().find_map(|s| s.http01.as_ref()))
+        .map(|h| h.gateway.as_str())
+}

@@ -1,0 +1,351 @@
+//! Mesh rules: application namespaces, routes and the demo app.
+
+use super::names;
+use super::{Findings, text};
+use crate::api::v1alpha1::*;
+use crate::model::{Model, istio_host_matches};
+use crate::render::namespaces::is_reserved_namespace;
+use serde_json::{Value, json};
+
+/// Run the mesh rules.
+pub fn check(model: &Model, f: &mut Findings) {
+    namespaces(model, f);
+    routes(model, f);
+    demo(model, f);
+}
+
+fn namespaces(model: &Model, f: &mut Findings) {
+    for (ni, ns) in model.namespaces.iter().enumerate() {
+        let at = format!("{}.name", ns.path);
+        f.name(&at, "namespace", &ns.name, names::dns1123_label);
+        if model.namespaces[..ni].iter().any(|other| other.name == ns.name) {
+            f.error(
+                &at,
+                text(&ns.name),
+                format!("namespace {:?} is listed twice", ns.name),
+            );
+        }
+        if ns.name == model.spec.namespace {
+            f.error(
+                &at,
+                text(&ns.name),
+                format!(
+                    "{:?} is the gateway namespace (spec.namespace), which this config manages already; its pods opt into injection themselves and must not get namespace-wide mTLS rules",
+                    ns.name
+                ),
+            );
+        } else if ns.name == model.spec.mtls.root_namespace {
+            f.error(
+                &at,
+                text(&ns.name),
+                format!(
+                    "{:?} is the mesh root namespace, where a PeerAuthentication applies mesh-wide; use spec.mtls.meshWide: true instead",
+                    ns.name
+                ),
+            );
+        } else if is_reserved_namespace(model, &ns.name) {
+            f.error(
+                &at,
+                text(&ns.name),
+                format!(
+                    "namespace {:?} belongs to Kubernetes; choose an application namespace",
+                    ns.name
+                ),
+            );
+        }
+        if !ns.injection && ns.mtls == MtlsMode::Strict {
+            f.error(
+                format!("{}.mtls", ns.path),
+                text("STRICT"),
+                format!(
+                    "namespace {:?} has no sidecars (injection: false), so STRICT mTLS and the ISTIO_MUTUAL DestinationRule would break every call into it; set mtls: PERMISSIVE or injection: true",
+                    ns.name
+                ),
+            );
+        }
+        if !ns.injection && ns.default_deny {
+            f.warning(
+                format!("{}.authorization.defaultDeny", ns.path),
+                Some(json!(true)),
+                "authorization policies are enforced by sidecars, and this namespace has injection: false",
+            );
+        }
+    }
+}
+
+fn gateway_exists(model: &Model, name: &str, at: &str, f: &mut Findings) -> bool {
+    if model.gateways.iter().any(|g| g.name == name) {
+        return true;
+    }
+    let known: Vec<&str> = model.gateways.iter().map(|g| g.name.as_str()).collect();
+    let mut message = format!("Referenced gateway not found: {name:?} is not in spec.gateways");
+    if let Some(s) = crate::api::decode::suggest(name, &known) {
+        message.push_str(&format!("; did you mean {s:?}?"));
+    }
+    f.error(at, text(name), message).set_code("IST0101");
+    false
+}
+
+/// Every host of a VirtualService must be served by each gateway it binds (IST0132); otherwise the
+/// route never receives traffic through that gateway.
+fn hosts_served(
+    model: &Model,
+    gateway: &str,
+    hosts: &[String],
+    hosts_path: &str,
+    what: &str,
+    f: &mut Findings,
+) {
+    let Some(gateway) = model.gateways.iter().find(|g| g.name == gateway) else {
+        return;
+    };
+    let served: Vec<String> = gateway
+        .servers
+        .iter()
+        .filter(|s| !gateway.served_by_gateway_api(s))
+        .flat_map(|s| s.hosts.iter().cloned())
+        .collect();
+    for host in hosts {
+        if !served.iter().any(|pattern| istio_host_matches(pattern, host)) {
+            f.error(
+                hosts_path,
+                text(host),
+                format!(
+                    "one or more host {host:?} defined in VirtualService {what} not found in Gateway {:?} (serves: {}); add it to the gateway's hosts or spec.domains",
+                    gateway.name,
+                    served.join(", ")
+                ),
+            )
+            .set_code("IST0132");
+        }
+    }
+}
+
+fn routes(model: &Model, f: &mut Findings) {
+    for (ri, route) in model.routes.iter().enumerate() {
+        let path = &route.path;
+        f.name(
+            &format!("{path}.name"),
+            "route name",
+            &route.name,
+            names::object_name,
+        );
+        f.name(
+            &format!("{path}.namespace"),
+            "namespace",
+            &route.namespace,
+            names::dns1123_label,
+        );
+        if let Some(first) = model.routes[..ri]
+            .iter()
+            .find(|r| r.name == route.name && r.namespace == route.namespace)
+        {
+            f.error(
+                format!("{path}.name"),
+                text(&route.name),
+                format!(
+                    "route {}/{} is already defined by {}",
+                    route.namespace, route.name, first.path
+                ),
+            );
+        }
+        for (gi, (gateway, at)) in route.gateways.iter().enumerate() {
+            if route.gateways[..gi].iter().any(|(g, _)| g == gateway) {
+                f.warning(at, text(gateway), format!("gateway {gateway:?} is listed twice"));
+            } else if gateway_exists(model, gateway, at, f) {
+                hosts_served(
+                    model,
+                    gateway,
+                    &route.hosts,
+                    &route.hosts_path,
+                    &format!("{}/{}", route.namespace, route.name),
+                    f,
+                );
+            }
+        }
+        if route.hosts.is_empty() {
+            f.error(
+                format!("{path}.hosts"),
+                None,
+                "the route has no hosts: set hosts or spec.domains",
+            );
+        }
+        for (hi, host) in route.hosts.iter().enumerate() {
+            if let Err(reason) = names::host(host, true) {
+                let at = if route.hosts_path == "spec.domains" {
+                    format!("spec.domains[{hi}]")
+                } else {
+                    format!("{}[{hi}]", route.hosts_path)
+                };
+                f.error(at, text(host), format!("host {host:?} is not valid: {reason}"));
+            }
+        }
+        if route.http.is_empty() {
+            f.error(
+                format!("{path}.http"),
+                None,
+                "the route has no HTTP rules; add at least one `destination`",
+            );
+        }
+        let mut catch_all: Option<usize> = None;
+        for (hi, rule) in route.http.iter().enumerate() {
+            http_rule(rule, &format!("{path}.http[{hi}]"), f);
+            if let Some(first) = catch_all {
+                f.warning(
+                    format!("{path}.http[{hi}]"),
+                    None,
+                    format!(
+                        "VirtualService rule {hi} not used (rule {first} matches every request before it)"
+                    ),
+                )
+                .set_code("IST0130");
+            } else if rule.match_.is_none() {
+                catch_all = Some(hi);
+            }
+        }
+    }
+}
+
+fn http_rule(rule: &HttpRule, path: &str, f: &mut Findings) {
+    if let Some(m) = &rule.match_ {
+        let set = [&m.exact, &m.prefix, &m.regex]
+            .iter()
+            .filter(|v| v.is_some())
+            .count();
+        if set != 1 {
+            f.error(
+                format!("{path}.match"),
+                None,
+                "set exactly one of exact, prefix and regex",
+            );
+        }
+        for (field, value) in [("exact", &m.exact), ("prefix", &m.prefix)] {
+            if let Some(value) = value
+                && !value.starts_with('/')
+            {
+                f.error(
+                    format!("{path}.match.{field}"),
+                    text(value),
+                    format!("{value:?} is not a path; paths start with '/'"),
+                );
+            }
+        }
+        if m.regex.as_deref() == Some("") {
+            f.error(
+                format!("{path}.match.regex"),
+                text(""),
+                "the regular expression is empty",
+            );
+        }
+    }
+    let host = &rule.destination.host;
+    if let Err(reason) = names::host(host, false) {
+        f.error(
+            format!("{path}.destination.host"),
+            text(host),
+            format!("destination host {host:?} is not valid: {reason}"),
+        );
+    }
+    if let Some(timeout) = &rule.timeout
+        && let Err(reason) = names::duration(timeout)
+    {
+        f.error(
+            format!("{path}.timeout"),
+            text(timeout),
+            format!("timeout {timeout:?} is not valid: {reason}"),
+        );
+    }
+    if let Some(retries) = &rule.retries {
+        if let Some(per_try) = &retries.per_try_timeout
+            && let Err(reason) = names::duration(per_try)
+        {
+            f.error(
+                format!("{path}.retries.perTryTimeout"),
+                text(per_try),
+                format!("perTryTimeout {per_try:?} is not valid: {reason}"),
+            );
+        }
+        if retries.attempts == 0 && (retries.per_try_timeout.is_some() || retries.retry_on.is_some()) {
+            f.warning(
+                format!("{path}.retries.attempts"),
+                Some(json!(0)),
+                "attempts is 0, so the other retry settings have no effect",
+            );
+        }
+    }
+}
+
+fn demo(model: &Model, f: &mut Findings) {
+    let Some(demo) = &model.demo else { return };
+    let spec = &model.spec.demo_app;
+    f.name(
+        "spec.demoApp.name",
+        "demo app name",
+        &demo.name,
+        names::dns1035_label,
+    );
+    if demo.namespace.is_empty() {
+        f.error(
+            "spec.demoApp.namespace",
+            None,
+            "the demo app needs a namespace: set demoApp.namespace or list one in spec.namespaces",
+        );
+    } else {
+        let at = if spec.namespace.is_some() {
+            "spec.demoApp.namespace"
+        } else {
+            "spec.namespaces[0].name"
+        };
+        f.name(at, "namespace", &demo.namespace, names::dns1123_label);
+    }
+    let host_at = if spec.host.is_some() {
+        "spec.demoApp.host"
+    } else {
+        "spec.domains[0]"
+    };
+    if demo.host.is_empty() {
+        f.error(
+            "spec.demoApp.host",
+            None,
+            "the demo app needs a host: set demoApp.host or spec.domains",
+        );
+    } else if let Err(reason) = names::host(&demo.host, false) {
+        f.error(
+            host_at,
+            text(&demo.host),
+            format!("demo host {:?} is not valid: {reason}", demo.host),
+        );
+    }
+    let gateway_at = if spec.gateway.is_some() {
+        "spec.demoApp.gateway"
+    } else {
+        "spec.gateways"
+    };
+    if !demo.gateway.is_empty()
+        && gateway_exists(model, &demo.gateway, gateway_at, f)
+        && !demo.host.is_empty()
+    {
+        hosts_served(
+            model,
+            &demo.gateway,
+            std::slice::from_ref(&demo.host),
+            host_at,
+            &format!("{}/{}", demo.namespace, demo.name),
+            f,
+        );
+    }
+    if demo.replicas == 0 {
+        f.warning(
+            "spec.demoApp.replicas",
+            Some(json!(0)),
+            "replicas is 0: the demo app will have no pods",
+        );
+    }
+    if spec.image.contains(':') && !spec.image.contains('@') && spec.image.ends_with(":latest") {
+        f.warning(
+            "spec.demoApp.image",
+            Some(Value::String(spec.image.clone())),
+            "pin the image by digest (`repo@sha256:...`) instead of :latest",
+        );
+    }
+}
