@@ -64,10 +64,21 @@ pub fn krm(
     stderr: &mut dyn Write,
 ) -> Result<i32, Error> {
     let list = ResourceList::parse(input, limits)?;
-    let Outcome { items, results } = pipeline::process(list.items, list.function_config.as_ref(), Mode::Krm);
+    let Outcome {
+        items,
+        results,
+        changes,
+    } = pipeline::process(list.items, list.function_config.as_ref(), Mode::Krm);
     let failed = crate::krm::result::has_errors(&results);
     // kpt prints results itself; kustomize shows only stderr, so errors and warnings go there too.
     report(&results, Severity::Warning, stderr);
+    if changes.updated + changes.pruned > 0 {
+        let _ = writeln!(
+            stderr,
+            "mesh-ingress: {} object(s) updated, {} pruned",
+            changes.updated, changes.pruned
+        );
+    }
     ResourceList {
         items,
         function_config: None,

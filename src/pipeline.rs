@@ -32,6 +32,8 @@ pub struct Outcome {
     pub items: Vec<Value>,
     /// Results, sorted.
     pub results: Vec<KrmResult>,
+    /// What the merge changed compared with the input (for logs; not part of the output).
+    pub changes: merge::Summary,
 }
 
 impl Outcome {
@@ -45,11 +47,31 @@ impl Outcome {
 pub fn process(items: Vec<Value>, function_config: Option<&Value>, mode: Mode) -> Outcome {
     let config = match api::decode_config(function_config) {
         Ok(config) => config,
-        Err(mut errors) => {
-            result::sort_results(&mut errors);
+        Err(error) => {
+            let mut results = error.results;
+            // Run the semantic rules on what could be read, but never render a config with errors.
+            if let Some(recovered) = &error.recovered {
+                let model = model::resolve(&recovered.instance, &recovered.spec);
+                let under_removed = |r: &KrmResult| {
+                    let path = r.field.as_ref().map(|f| f.path.as_str()).unwrap_or("");
+                    error.removed.iter().any(|removed| {
+                        path.strip_prefix(removed.as_str()).is_some_and(|rest| {
+                            rest.is_empty() || rest.starts_with('.') || rest.starts_with('[')
+                        })
+                    })
+                };
+                results.extend(
+                    validate::validate(&model)
+                        .into_iter()
+                        .filter(|r| !under_removed(r))
+                        .map(|r| recovered.result(r)),
+                );
+            }
+            result::sort_results(&mut results);
             return Outcome {
                 items,
-                results: errors,
+                results,
+                ..Default::default()
             };
         }
     };
@@ -66,16 +88,25 @@ pub fn process_config(mut items: Vec<Value>, config: &Config, mode: Mode) -> Out
         .map(|r| config.result(r))
         .collect();
     if result::has_errors(&results) {
-        return Outcome { items, results };
+        return Outcome {
+            items,
+            results,
+            ..Default::default()
+        };
     }
     let generated = match render::render(&model) {
         Ok(generated) => generated,
         Err(e) => {
             results.push(config.result(KrmResult::error(format!("cannot render: {e}"))));
-            return Outcome { items, results };
+            return Outcome {
+                items,
+                results,
+                ..Default::default()
+            };
         }
     };
     let count = generated.len();
+    let mut changes = merge::Summary::default();
     let placement = (mode == Mode::Krm).then(|| Placement {
         directory: config.directory(),
     });
@@ -94,19 +125,21 @@ pub fn process_config(mut items: Vec<Value>, config: &Config, mode: Mode) -> Out
     ) {
         Ok((summary, notes)) => {
             results.extend(notes.into_iter().map(|r| config.result(r)));
+            // The summary depends only on the config and the input, so a second run reports the same.
             results.push(config.result(KrmResult::info(format!(
-                "MeshIngress {:?}: {count} objects generated ({} new, {} updated, {} unchanged, {} pruned); {} gateway(s), {} certificate(s), {} route(s)",
+                "MeshIngress {:?}: {count} objects for {} gateway(s), {} certificate(s), {} route(s)",
                 config.instance,
-                summary.created,
-                summary.updated,
-                summary.unchanged,
-                summary.pruned,
                 model.gateways.len(),
                 model.certificates.len(),
                 model.routes.len() + usize::from(model.demo.is_some()),
             ))));
+            changes = summary;
         }
         Err(errors) => results.extend(errors.into_iter().map(|r| config.result(r))),
     }
-    Outcome { items, results }
+    Outcome {
+        items,
+        results,
+        changes,
+    }
 }

@@ -83,13 +83,35 @@ pub fn spec_schema() -> &'static Value {
     SCHEMA.get_or_init(schema::spec_json_schema)
 }
 
+/// A config that could not be decoded cleanly.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DecodeError {
+    /// The problems, as error results.
+    pub results: Vec<KrmResult>,
+    /// The config with the offending values removed, when what remains still deserializes: the
+    /// semantic rules run on it too, so a user sees every problem in one pass. Never rendered.
+    pub recovered: Option<Config>,
+    /// Field paths whose values were removed to recover; findings under them are not reported.
+    pub removed: Vec<String>,
+}
+
+impl From<Vec<KrmResult>> for DecodeError {
+    fn from(results: Vec<KrmResult>) -> Self {
+        DecodeError {
+            results,
+            ..Default::default()
+        }
+    }
+}
+
 /// Decode a function config. Problems come back as error results, all of them at once.
-pub fn decode_config(function_config: Option<&Value>) -> Result<Config, Vec<KrmResult>> {
+pub fn decode_config(function_config: Option<&Value>) -> Result<Config, DecodeError> {
     let Some(config) = function_config else {
         return Err(vec![KrmResult::error(format!(
             "functionConfig is missing; expected a {KIND} ({API_VERSION}) or a ConfigMap (v1) \
              (kpt: set `configPath:` or `configMap:` in the Kptfile, or pass `-- name=... domains=...`)"
-        ))]);
+        ))]
+        .into());
     };
     let api_version = object::api_version(config);
     let kind = object::kind(config);
@@ -100,14 +122,18 @@ pub fn decode_config(function_config: Option<&Value>) -> Result<Config, Vec<KrmR
         namespace: object::namespace(config).map(str::to_string),
     };
     let file = object::file_of(config).map(|(path, index)| File { path, index });
-    let fail = |problems: Vec<KrmResult>| {
+    let fail = |problems: Vec<KrmResult>| -> DecodeError {
         problems
             .into_iter()
             .map(|r| r.about(resource_ref.clone()).in_file(file.clone()))
             .collect::<Vec<_>>()
+            .into()
     };
     match (api_version, kind) {
-        (API_VERSION, KIND) => decode_mesh_ingress(config, &resource_ref, file.clone()).map_err(fail),
+        (API_VERSION, KIND) => decode_mesh_ingress(config, &resource_ref, file.clone()).map_err(|mut e| {
+            e.results = e.results.into_iter().map(|r| r.about(resource_ref.clone()).in_file(file.clone())).collect();
+            e
+        }),
         ("v1", "ConfigMap") => configmap::decode(config, &resource_ref, file.clone()).map_err(fail),
         (_, KIND) => Err(fail(vec![KrmResult::error(format!(
             "apiVersion {api_version:?} is not supported for kind {KIND}, expected {API_VERSION:?}"
@@ -125,10 +151,10 @@ fn decode_mesh_ingress(
     config: &Value,
     resource_ref: &ResourceRef,
     file: Option<File>,
-) -> Result<Config, Vec<KrmResult>> {
+) -> Result<Config, DecodeError> {
     let mut problems = Vec::new();
     let Some(map) = config.as_object() else {
-        return Err(vec![KrmResult::error("the MeshIngress is not a mapping")]);
+        return Err(vec![KrmResult::error("the MeshIngress is not a mapping")].into());
     };
     const TOP_LEVEL: &[&str] = &["apiVersion", "kind", "metadata", "spec"];
     for key in map.keys() {
@@ -172,22 +198,99 @@ fn decode_mesh_ingress(
         Some(spec) => spec.clone(),
     };
     problems.extend(SchemaChecker::new(spec_schema()).check(&mut spec, "spec"));
-    let results = |problems: Vec<Problem>| problems.into_iter().map(problem_result).collect::<Vec<_>>();
+    let make = |spec: MeshIngressSpec| Config {
+        instance: instance.clone(),
+        spec,
+        source: ConfigSource::MeshIngress,
+        resource_ref: resource_ref.clone(),
+        file: file.clone(),
+    };
     if !problems.is_empty() {
-        return Err(results(problems));
+        // Remove what is wrong and see whether the rest still reads, so the semantic rules can run too.
+        // First drop only unknown fields (an out-of-range value often still reads); then every
+        // offending value. Findings under any of these paths are suppressed either way.
+        let removed: Vec<String> = problems.iter().map(|p| p.path.clone()).collect();
+        let unknown: Vec<&String> = problems
+            .iter()
+            .filter(|p| p.message.starts_with("unknown field"))
+            .map(|p| &p.path)
+            .collect();
+        let attempt = |paths: &[&String]| {
+            let mut candidate = spec.clone();
+            for path in paths {
+                remove_path(&mut candidate, path);
+            }
+            serde_json::from_value::<MeshIngressSpec>(candidate).ok()
+        };
+        let recovered = attempt(&unknown)
+            .or_else(|| attempt(&removed.iter().collect::<Vec<_>>()))
+            .filter(|_| !instance.is_empty())
+            .map(make);
+        return Err(DecodeError {
+            results: problems.into_iter().map(problem_result).collect(),
+            recovered,
+            removed,
+        });
     }
     match serde_json::from_value::<MeshIngressSpec>(spec) {
-        Ok(spec) => Ok(Config {
-            instance,
-            spec,
-            source: ConfigSource::MeshIngress,
-            resource_ref: resource_ref.clone(),
-            file,
-        }),
+        Ok(spec) => Ok(make(spec)),
         // The schema check should have caught this; report it rather than guess.
-        Err(e) => Err(vec![
-            KrmResult::error(format!("cannot read the spec: {e}")).at("spec", None),
-        ]),
+        Err(e) => Err(vec![KrmResult::error(format!("cannot read the spec: {e}")).at("spec", None)].into()),
+    }
+}
+
+/// Split a field path (`spec.a[1]["k/x"].b`) after its first segment into map keys (`Ok`) and list
+/// indexes (`Err`).
+fn path_segments(path: &str) -> Vec<Result<String, usize>> {
+    let start = path.find(['.', '[']).unwrap_or(path.len());
+    let mut rest = &path[start..];
+    let mut segments = Vec::new();
+    while !rest.is_empty() {
+        if let Some(after) = rest.strip_prefix('.') {
+            let end = after.find(['.', '[']).unwrap_or(after.len());
+            segments.push(Ok(after[..end].to_string()));
+            rest = &after[end..];
+        } else if let Some(after) = rest.strip_prefix("[\"") {
+            let end = after.find("\"]").unwrap_or(after.len());
+            segments.push(Ok(after[..end].to_string()));
+            rest = after.get(end + 2..).unwrap_or("");
+        } else if let Some(after) = rest.strip_prefix('[') {
+            let end = after.find(']').unwrap_or(after.len());
+            segments.push(Err(after[..end].parse().unwrap_or(usize::MAX)));
+            rest = after.get(end + 1..).unwrap_or("");
+        } else {
+            break;
+        }
+    }
+    segments
+}
+
+/// Remove the value at a field path (relative to the value the path's first segment names).
+fn remove_path(value: &mut Value, path: &str) {
+    let segments = path_segments(path);
+    let Some((last, parents)) = segments.split_last() else {
+        return;
+    };
+    let mut current = value;
+    for segment in parents {
+        let next = match (segment, current) {
+            (Ok(key), Value::Object(map)) => map.get_mut(key),
+            (Err(index), Value::Array(items)) => items.get_mut(*index),
+            _ => None,
+        };
+        match next {
+            Some(next) => current = next,
+            None => return,
+        }
+    }
+    match (last, current) {
+        (Ok(key), Value::Object(map)) => {
+            map.remove(key);
+        }
+        (Err(index), Value::Array(items)) if *index < items.len() => {
+            items[*index] = Value::Null;
+        }
+        _ => {}
     }
 }
 
@@ -227,7 +330,8 @@ mod tests {
             "mtls": {"mode": "STRICTER"},
             "domain": ["x"]
         }))))
-        .unwrap_err();
+        .unwrap_err()
+        .results;
         let paths: Vec<&str> = errors
             .iter()
             .filter_map(|r| r.field.as_ref())
@@ -245,22 +349,49 @@ mod tests {
     }
 
     #[test]
+    fn splits_paths_and_removes_values() {
+        assert_eq!(
+            path_segments("spec.a[1][\"k/x\"].b"),
+            vec![
+                Ok("a".to_string()),
+                Err(1),
+                Ok("k/x".to_string()),
+                Ok("b".to_string())
+            ]
+        );
+        let mut v = json!({"a": [0, {"k/x": {"b": 1, "c": 2}}]});
+        remove_path(&mut v, "spec.a[1][\"k/x\"].b");
+        assert_eq!(v, json!({"a": [0, {"k/x": {"c": 2}}]}));
+    }
+
+    #[test]
+    fn recovers_to_run_semantic_rules() {
+        let error = decode_config(Some(&typed(
+            json!({"gateways": [{"name": "a", "scope": "publik"}], "mtls": {"mdoe": 1}}),
+        )))
+        .unwrap_err();
+        assert_eq!(error.results.len(), 2);
+        assert_eq!(error.removed, ["spec.gateways[0].scope", "spec.mtls.mdoe"]);
+        assert!(error.recovered.is_some());
+    }
+
+    #[test]
     fn rejects_unknown_kinds_and_missing_config() {
         assert!(
-            decode_config(None).unwrap_err()[0]
+            decode_config(None).unwrap_err().results[0]
                 .message
                 .contains("functionConfig is missing")
         );
         let other = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "x"}});
         assert!(
-            decode_config(Some(&other)).unwrap_err()[0]
+            decode_config(Some(&other)).unwrap_err().results[0]
                 .message
                 .contains("unsupported functionConfig")
         );
         let wrong =
             json!({"apiVersion": "mesh-ingress.dev/v1", "kind": "MeshIngress", "metadata": {"name": "x"}});
         assert!(
-            decode_config(Some(&wrong)).unwrap_err()[0]
+            decode_config(Some(&wrong)).unwrap_err().results[0]
                 .message
                 .contains("not supported for kind")
         );

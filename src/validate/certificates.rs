@@ -356,6 +356,39 @@ fn http01_gateway(model: &Model, name: &str, at: &str, f: &mut Findings) {
             );
         }
     }
+    // Port 80 of the workload belongs to the Gateway API listener: an Istio server of another
+    // gateway on the same workload and port with a redirect for the same hosts would take the virtual
+    // host over and redirect the challenge again.
+    let challenge_hosts: Vec<String> = model
+        .certificates
+        .iter()
+        .filter(|c| crate::render::istio_gateway::http01_issuer_for(model, &c.issuer) == Some(name))
+        .flat_map(|c| c.dns_names.iter().cloned())
+        .chain(
+            gateway
+                .redirect_server()
+                .map(|s| s.hosts.clone())
+                .unwrap_or_default(),
+        )
+        .collect();
+    for other in model
+        .gateways
+        .iter()
+        .filter(|g| g.workload == gateway.workload && g.name != gateway.name)
+    {
+        for server in other.servers.iter().filter(|s| s.port == 80) {
+            if crate::model::hosts_overlap(&server.hosts, &challenge_hosts) {
+                f.error(
+                    format!("{}.port", server.path),
+                    Some(json!(80)),
+                    format!(
+                        "gateway {:?} shares workload {:?} with HTTP-01 gateway {name:?}, which serves port 80 for these hosts; remove this port-80 server (the HTTP-01 gateway redirects them to HTTPS)",
+                        other.name, gateway.workload
+                    ),
+                );
+            }
+        }
+    }
     if gateway.scope == Scope::Internal {
         f.warning(at, text(name), format!("gateway {name:?} is internal; Let's Encrypt must reach it from the internet for HTTP-01, so use dns01"));
     }
@@ -370,5 +403,4 @@ fn http01_gateway(model: &Model, name: &str, at: &str, f: &mut Findings) {
             crate::render::istio_gateway::http01_gateway_name(name)
         ),
     );
-    let _ = json!(null);
 }

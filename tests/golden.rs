@@ -1,0 +1,76 @@
+//! Golden end-to-end cases: `tests/golden/<case>/` holds a config (`config.yaml`, or `config.from`
+//! naming a config file relative to the repository root), optional input items (`input.yaml`, a YAML
+//! stream), and the expected output ResourceList (`expected.yaml`).
+//!
+//! Each case runs twice through the KRM entry point: the output must equal `expected.yaml` byte for
+//! byte, and feeding the output items back in with the same config must change nothing (the fixed
+//! point kpt's e2e runner also checks). The exit code must be 1 exactly when a result is an error.
+//!
+//! `UPDATE_GOLDEN=1 cargo test --test golden` rewrites the expected files; review the diff.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+#[path = "support/golden_cases.rs"]
+mod golden_cases;
+
+use golden_cases::{Case, cases, run_krm};
+
+fn check(case: &Case) -> Result<(), String> {
+    let first = run_krm(&case.config, &case.input)?;
+    let expected_path = case.dir.join("expected.yaml");
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&expected_path, &first.stdout).map_err(|e| e.to_string())?;
+    }
+    let expected = std::fs::read_to_string(&expected_path).map_err(|e| {
+        format!(
+            "{}: {e} (run with UPDATE_GOLDEN=1 to create it)",
+            expected_path.display()
+        )
+    })?;
+    if first.stdout != expected {
+        return Err(format!(
+            "output differs from {}:\n{}",
+            expected_path.display(),
+            golden_cases::diff(&expected, &first.stdout)
+        ));
+    }
+    let has_errors = first.list["results"]
+        .as_array()
+        .is_some_and(|r| r.iter().any(|r| r["severity"] == "error"));
+    if first.code != i32::from(has_errors) {
+        return Err(format!(
+            "exit code {} but error results: {has_errors}",
+            first.code
+        ));
+    }
+    // Second run on the function's own output: nothing may change.
+    let items: Vec<serde_json::Value> = first.list["items"].as_array().cloned().unwrap_or_default();
+    let second = run_krm(&case.config, &items)?;
+    if second.stdout != first.stdout {
+        return Err(format!(
+            "second run changed the output (not a fixed point):\n{}",
+            golden_cases::diff(&first.stdout, &second.stdout)
+        ));
+    }
+    Ok(())
+}
+
+#[test]
+fn golden_cases() {
+    let cases = cases();
+    assert!(
+        cases.len() >= 10,
+        "expected the golden cases under tests/golden, found {}",
+        cases.len()
+    );
+    let failures: Vec<String> = cases
+        .iter()
+        .filter_map(|case| check(case).err().map(|e| format!("== {}: {e}", case.name)))
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "{} of {} golden cases failed:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
+}

@@ -1,0 +1,137 @@
+//! Shared by the golden, conformance and consistency tests: discovering golden cases and running the
+//! function on them in-process.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use mesh_ingress::commands;
+use mesh_ingress::krm::io::{self, Limits};
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// One golden case.
+pub struct Case {
+    /// Directory name.
+    pub name: String,
+    /// Directory.
+    pub dir: PathBuf,
+    /// The function config.
+    pub config: Value,
+    /// Input items.
+    pub input: Vec<Value>,
+}
+
+/// Parse a YAML file with every document.
+pub fn read_yaml(path: &Path) -> Vec<Value> {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    io::parse_documents(&text, &path.display().to_string(), &Limits::default()).unwrap()
+}
+
+/// Every case under `tests/golden`, sorted by name.
+pub fn cases() -> Vec<Case> {
+    let dir = root().join("tests/golden");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.path().is_dir())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+        .into_iter()
+        .map(|name| {
+            let dir = dir.join(&name);
+            let config_path = match std::fs::read_to_string(dir.join("config.from")) {
+                Ok(from) => root().join(from.trim()),
+                Err(_) => dir.join("config.yaml"),
+            };
+            let mut docs = read_yaml(&config_path);
+            assert_eq!(
+                docs.len(),
+                1,
+                "{}: one config document expected",
+                config_path.display()
+            );
+            let config = docs.remove(0);
+            let input = if dir.join("input.yaml").exists() {
+                read_yaml(&dir.join("input.yaml"))
+            } else {
+                Vec::new()
+            };
+            Case {
+                name,
+                dir,
+                config,
+                input,
+            }
+        })
+        .collect()
+}
+
+/// What one run produced.
+pub struct Run {
+    /// Exit code.
+    pub code: i32,
+    /// stdout, as text.
+    pub stdout: String,
+    /// stdout, parsed.
+    pub list: Value,
+    /// stderr, as text.
+    pub stderr: String,
+}
+
+/// Run the KRM entry point on a ResourceList built from `config` and `items`.
+pub fn run_krm(config: &Value, items: &[Value]) -> Result<Run, String> {
+    let list = json!({
+        "apiVersion": "config.kubernetes.io/v1",
+        "kind": "ResourceList",
+        "items": items,
+        "functionConfig": config,
+    });
+    let input = io::to_yaml(&list).map_err(|e| e.to_string())?;
+    let mut stdout = Vec::new();
+    let mut stderr = Vec::new();
+    let code = commands::on_large_stack(|| {
+        commands::krm(input.as_bytes(), &Limits::default(), &mut stdout, &mut stderr)
+    })
+    .ok_or("no worker thread")?
+    .map_err(|e| e.to_string())?;
+    let stdout = String::from_utf8(stdout).map_err(|e| e.to_string())?;
+    let list = io::parse_document(&stdout, "stdout", &Limits::default()).map_err(|e| e.to_string())?;
+    Ok(Run {
+        code,
+        stdout,
+        list,
+        stderr: String::from_utf8_lossy(&stderr).into_owned(),
+    })
+}
+
+/// The objects a case renders (its output items).
+pub fn rendered_items(case: &Case) -> Vec<Value> {
+    let run = run_krm(&case.config, &case.input).unwrap();
+    run.list["items"].as_array().cloned().unwrap_or_default()
+}
+
+/// A small line diff for failure messages.
+pub fn diff(expected: &str, actual: &str) -> String {
+    let e: Vec<&str> = expected.lines().collect();
+    let a: Vec<&str> = actual.lines().collect();
+    let mut out = String::new();
+    let first = e
+        .iter()
+        .zip(a.iter())
+        .position(|(x, y)| x != y)
+        .unwrap_or(e.len().min(a.len()));
+    let start = first.saturating_sub(3);
+    out.push_str(&format!("first difference at line {}\n", first + 1));
+    for line in e.iter().skip(start).take(12) {
+        out.push_str(&format!("- {line}\n"));
+    }
+    for line in a.iter().skip(start).take(12) {
+        out.push_str(&format!("+ {line}\n"));
+    }
+    out
+}
