@@ -90,7 +90,7 @@ pub struct DecodeError {
     pub results: Vec<KrmResult>,
     /// The config with the offending values removed, when what remains still deserializes: the
     /// semantic rules run on it too, so a user sees every problem in one pass. Never rendered.
-    pub recovered: Option<Config>,
+    pub recovered: Option<Box<Config>>,
     /// Field paths whose values were removed to recover; findings under them are not reported.
     pub removed: Vec<String>,
 }
@@ -225,7 +225,7 @@ fn decode_mesh_ingress(
         let recovered = attempt(&unknown)
             .or_else(|| attempt(&removed.iter().collect::<Vec<_>>()))
             .filter(|_| !instance.is_empty())
-            .map(make);
+            .map(|c| Box::new(make(c)));
         return Err(DecodeError {
             results: problems.into_iter().map(problem_result).collect(),
             recovered,
