@@ -143,6 +143,7 @@ pub struct SolverSelector {
 #[serde(rename_all = "camelCase")]
 pub struct Http01Solver {
     /// Gateway API solver: cert-manager attaches an HTTPRoute to these parents.
+    #[serde(rename = "gatewayHTTPRoute")]
     pub gateway_http_route: GatewayHttpRouteSolver,
 }
 
