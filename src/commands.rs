@@ -328,9 +328,24 @@ pub fn render(
     Ok(EXIT_OK)
 }
 
-/// `schema`: the JSON Schema of MeshIngress, or with `crd` the CustomResourceDefinition as YAML.
-pub fn schema(crd: bool, stdout: &mut dyn Write) -> Result<i32, Error> {
-    if crd {
+/// What `schema` prints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SchemaFormat {
+    /// JSON Schema (draft 2020-12).
+    JsonSchema,
+    /// A CustomResourceDefinition (YAML).
+    Crd,
+    /// The Markdown field reference.
+    Markdown,
+}
+
+/// `schema`: the JSON Schema of MeshIngress, the CustomResourceDefinition, or the field reference.
+pub fn schema(format: SchemaFormat, stdout: &mut dyn Write) -> Result<i32, Error> {
+    if format == SchemaFormat::Markdown {
+        stdout
+            .write_all(api::reference::markdown().as_bytes())
+            .map_err(Error::Write)?;
+    } else if format == SchemaFormat::Crd {
         io::write_yaml(&api::schema::crd(), stdout)?;
     } else {
         let text = serde_json::to_string_pretty(&api::schema::json_schema())

@@ -2,7 +2,7 @@
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
-use mesh_ingress::commands::{self, EXIT_BAD_INPUT, Overrides};
+use mesh_ingress::commands::{self, EXIT_BAD_INPUT, Overrides, SchemaFormat};
 use mesh_ingress::krm::io::Limits;
 use std::ffi::OsString;
 use std::io::Read;
@@ -38,11 +38,14 @@ enum Command {
         #[arg(long = "set", value_name = "KEY=VALUE")]
         set: Vec<String>,
     },
-    /// Print the JSON Schema of MeshIngress (or, with --crd, a CustomResourceDefinition).
+    /// Print the JSON Schema of MeshIngress (or a CustomResourceDefinition, or the field reference).
     Schema {
         /// Print a CustomResourceDefinition with a structural OpenAPI v3 schema instead.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "markdown")]
         crd: bool,
+        /// Print the field reference (docs/reference.md) instead.
+        #[arg(long)]
+        markdown: bool,
     },
     #[command(external_subcommand)]
     Plugin(Vec<OsString>),
@@ -96,7 +99,14 @@ fn run() -> Result<i32> {
                 stderr,
             )?)
         }
-        Some(Command::Schema { crd }) => Ok(commands::schema(crd, stdout)?),
+        Some(Command::Schema { crd, markdown }) => {
+            let format = match (crd, markdown) {
+                (true, _) => SchemaFormat::Crd,
+                (_, true) => SchemaFormat::Markdown,
+                _ => SchemaFormat::JsonSchema,
+            };
+            Ok(commands::schema(format, stdout)?)
+        }
         Some(Command::Plugin(args)) => {
             // kustomize runs a legacy exec plugin as `PLUGIN /tmp/kust-plugin-config-NNN`.
             let config = PathBuf::from(args.first().cloned().unwrap_or_default());

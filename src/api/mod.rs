@@ -6,6 +6,7 @@
 
 pub mod configmap;
 pub mod decode;
+pub mod reference;
 pub mod schema;
 pub mod v1alpha1;
 

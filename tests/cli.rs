@@ -1,0 +1,338 @@
+//! Process-level tests of the `mesh-ingress` binary: exit codes, what goes to stdout and stderr,
+//! hostile input, and every invocation mode.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_mesh-ingress");
+
+const CONFIG: &str = r#"apiVersion: mesh-ingress.dev/v1alpha1
+kind: MeshIngress
+metadata:
+  name: cli
+  annotations:
+    config.kubernetes.io/local-config: "true"
+spec:
+  domains: [shop.example.com]
+  gateways: [{name: external}]
+  certificates: [{name: shop-tls, issuer: letsencrypt-prod}]
+"#;
+
+fn run(args: &[&str], stdin: &[u8]) -> Output {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    let data = stdin.to_vec();
+    let writer = std::thread::spawn(move || {
+        // The binary may stop reading early (for example on oversized input); that is fine.
+        let _ = input.write_all(&data);
+    });
+    let output = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    output
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn resource_list(items: &str) -> String {
+    let config = CONFIG.lines().map(|l| format!("  {l}\n")).collect::<String>();
+    format!(
+        "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n{items}functionConfig:\n{config}"
+    )
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("mesh-ingress-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn write(path: &Path, content: &str) {
+    std::fs::write(path, content).unwrap();
+}
+
+/// A failure: exit code 2, empty stdout, one line on stderr containing `needle`.
+fn assert_bad_input(output: &Output, needle: &str) {
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "stderr: {stderr}");
+    assert!(output.stdout.is_empty(), "stdout must be empty on failure");
+    assert_eq!(stderr.lines().count(), 1, "one line on stderr: {stderr:?}");
+    assert!(stderr.contains(needle), "{stderr:?} should contain {needle:?}");
+}
+
+#[test]
+fn version_matches_cargo() {
+    let output = run(&["--version"], b"");
+    assert_eq!(
+        text(&output.stdout).trim(),
+        format!("mesh-ingress {}", env!("CARGO_PKG_VERSION"))
+    );
+    assert_eq!(output.status.code(), Some(0));
+}
+
+#[test]
+fn help_lists_the_modes() {
+    let output = run(&["--help"], b"");
+    let help = text(&output.stdout);
+    for word in ["render", "schema", "ResourceList", "kustomize"] {
+        assert!(help.contains(word), "--help should mention {word}: {help}");
+    }
+}
+
+#[test]
+fn krm_mode_renders_and_passes_items_through() {
+    let items = "- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: keep, namespace: shop}\n  data: {a: \"yes\"}\n";
+    let output = run(&[], resource_list(items).as_bytes());
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    assert!(stdout.starts_with("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\n"));
+    assert!(stdout.contains("name: keep"));
+    assert!(
+        stdout.contains("a: \"yes\"") || stdout.contains("a: 'yes'"),
+        "yes stays a string"
+    );
+    assert!(stdout.contains("kind: Deployment"));
+    assert!(output.stderr.is_empty() || text(&output.stderr).contains("warning"));
+}
+
+#[test]
+fn config_errors_exit_1_with_results_and_stderr_lines() {
+    let broken = resource_list("").replace(
+        "gateways: [{name: external}]",
+        "gateways: [{name: external, scope: publik}]",
+    );
+    let output = run(&[], broken.as_bytes());
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = text(&output.stdout);
+    assert!(
+        stdout.contains("kind: ResourceList"),
+        "the ResourceList is still written"
+    );
+    assert!(stdout.contains("severity: error"));
+    assert!(stdout.contains("path: spec.gateways[0].scope"));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr
+            .lines()
+            .any(|l| l
+                .starts_with("mesh-ingress: error: spec.gateways[0].scope: unsupported value \"publik\"")),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn missing_function_config_is_a_result() {
+    let output = run(
+        &[],
+        b"apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\n",
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert!(text(&output.stdout).contains("functionConfig is missing"));
+}
+
+#[test]
+fn unreadable_input_fails_cleanly() {
+    assert_bad_input(&run(&[], b""), "input is empty");
+    assert_bad_input(
+        &run(&[], b"apiVersion: apps/v1\nkind: Deployment\n"),
+        "kind is \"Deployment\"",
+    );
+    assert_bad_input(
+        &run(
+            &[],
+            b"apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: [\xff]\n",
+        ),
+        "not valid UTF-8",
+    );
+    assert_bad_input(&run(&[], b"a: [unclosed\n"), "cannot parse stdin as YAML");
+    assert_bad_input(&run(&[], b"---\na: 1\n---\nb: 2\n"), "2 YAML documents");
+}
+
+#[test]
+fn deep_nesting_is_rejected_not_crashed() {
+    let deep = format!(
+        "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: {}1{}\n",
+        "[".repeat(10_000),
+        "]".repeat(10_000)
+    );
+    assert_bad_input(&run(&[], deep.as_bytes()), "cannot parse stdin as YAML");
+    let block: String = (0..10_000).map(|i| format!("{}a:\n", " ".repeat(i))).collect();
+    assert_bad_input(&run(&[], block.as_bytes()), "cannot parse stdin as YAML");
+}
+
+#[test]
+fn alias_bombs_are_rejected_quickly() {
+    let mut doc = String::from(
+        "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nx0: &x0 [a, a, a, a, a, a, a, a, a, a]\n",
+    );
+    for i in 1..20 {
+        let p = i - 1;
+        doc.push_str(&format!(
+            "x{i}: &x{i} [*x{p}, *x{p}, *x{p}, *x{p}, *x{p}, *x{p}, *x{p}, *x{p}, *x{p}, *x{p}]\n"
+        ));
+    }
+    doc.push_str("items: []\n");
+    let start = Instant::now();
+    let output = run(&[], doc.as_bytes());
+    assert!(
+        start.elapsed() < Duration::from_secs(20),
+        "took {:?}",
+        start.elapsed()
+    );
+    assert_bad_input(&output, "cannot parse stdin as YAML");
+}
+
+#[test]
+fn oversized_input_is_refused() {
+    let mut child = Command::new(BIN)
+        .env("MESH_INGRESS_MAX_INPUT_BYTES", "1000")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let _ = stdin.write_all(
+        resource_list(&"- {apiVersion: v1, kind: ConfigMap, metadata: {name: x}}\n".repeat(100)).as_bytes(),
+    );
+    drop(stdin);
+    let output = child.wait_with_output().unwrap();
+    assert_bad_input(&output, "over the limit of 1000 bytes");
+}
+
+#[test]
+fn one_hundred_thousand_items_pass_through() {
+    let mut items = String::with_capacity(16 << 20);
+    for i in 0..100_000 {
+        items.push_str(&format!(
+            "- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: cm-{i}\n    namespace: bulk\n  data:\n    key: value-{i}\n    flag: \"on\"\n"
+        ));
+    }
+    let output = run(&[], resource_list(&items).as_bytes());
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    assert_eq!(stdout.matches("\n    name: cm-").count(), 100_000);
+    assert!(stdout.contains("name: cm-99999"));
+}
+
+#[test]
+fn legacy_plugin_generator_and_transformer() {
+    let dir = temp_dir("legacy");
+    let config = dir.join("kust-plugin-config-1");
+    write(&config, CONFIG);
+    // Generator: empty stdin, a plain stream of the generated objects.
+    let output = run(&[config.to_str().unwrap()], b"");
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    assert!(
+        stdout.starts_with("---\napiVersion:"),
+        "a plain YAML stream: {}",
+        &stdout[..40.min(stdout.len())]
+    );
+    assert!(!stdout.contains("ResourceList"));
+    assert!(
+        !stdout.contains("internal.config.kubernetes.io/path"),
+        "no kpt file placement in a stream"
+    );
+    // Transformer: the current resources come back, plus the generated ones.
+    let resources = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  annotations:\n    kustomize.config.k8s.io/id: |\n      kind: Deployment\n      name: web\nspec: {}\n";
+    let output = run(&[config.to_str().unwrap()], resources.as_bytes());
+    let stdout = text(&output.stdout);
+    assert!(stdout.contains("name: web") && stdout.contains("kustomize.config.k8s.io/id"));
+    assert!(stdout.contains("kind: HorizontalPodAutoscaler"));
+    // A config error: exit 1, the cause on stderr, nothing on stdout.
+    write(&config, &CONFIG.replace("{name: external}", "{name: External}"));
+    let output = run(&[config.to_str().unwrap()], b"");
+    assert_eq!(output.status.code(), Some(1));
+    assert!(output.stdout.is_empty());
+    assert!(text(&output.stderr).contains("spec.gateways[0].name: gateway name \"External\" is not valid"));
+}
+
+#[test]
+fn render_mode_reads_files_directories_and_stdin() {
+    let dir = temp_dir("render");
+    write(&dir.join("mesh-ingress.yaml"), CONFIG);
+    write(
+        &dir.join("app.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: app}\n",
+    );
+    write(
+        &dir.join("Kptfile"),
+        "apiVersion: kpt.dev/v1\nkind: Kptfile\nmetadata: {name: x}\n",
+    );
+    write(
+        &dir.join("local.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: tool-only\n  annotations: {config.kubernetes.io/local-config: \"true\"}\n",
+    );
+    let config = dir.join("mesh-ingress.yaml");
+    let output = run(&["render", config.to_str().unwrap(), dir.to_str().unwrap()], b"");
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    assert!(
+        stdout.contains("name: app"),
+        "files of the directory pass through"
+    );
+    assert!(
+        !stdout.contains("kind: MeshIngress"),
+        "the config itself is local configuration"
+    );
+    assert!(!stdout.contains("tool-only"), "local-config objects are left out");
+    assert!(stdout.contains("kind: Certificate"));
+    let output = run(
+        &["render", config.to_str().unwrap(), "-"],
+        b"apiVersion: v1\nkind: Secret\nmetadata: {name: from-stdin}\n",
+    );
+    assert!(text(&output.stdout).contains("from-stdin"));
+    let output = run(
+        &[
+            "render",
+            config.to_str().unwrap(),
+            "--set",
+            "domains=a.example.com",
+            "--set",
+            "name=other",
+        ],
+        b"",
+    );
+    let stdout = text(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert!(
+        stdout.contains("- a.example.com") && !stdout.contains("shop.example.com"),
+        "domains overridden"
+    );
+    assert!(
+        stdout.contains("mesh-ingress.dev/instance: other"),
+        "instance name overridden"
+    );
+    let output = run(&["render", config.to_str().unwrap(), "--set", "domian=x"], b"");
+    assert_bad_input(&output, "did you mean \"domains\"");
+    let output = run(&["render", dir.join("missing.yaml").to_str().unwrap()], b"");
+    assert_bad_input(&output, "cannot read");
+}
+
+#[test]
+fn schema_and_crd() {
+    let output = run(&["schema"], b"");
+    assert_eq!(output.status.code(), Some(0));
+    let schema: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(schema["properties"]["kind"]["const"], "MeshIngress");
+    let output = run(&["schema", "--crd"], b"");
+    let crd = text(&output.stdout);
+    assert!(crd.contains("kind: CustomResourceDefinition") && crd.contains("openAPIV3Schema"));
+}
+
+#[test]
+fn unknown_argument_is_explained() {
+    assert_bad_input(&run(&["no-such-command"], b""), "unknown command");
+}
