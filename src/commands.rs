@@ -63,11 +63,14 @@ pub fn krm(
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> Result<i32, Error> {
-    let list = ResourceList::parse(input, limits)?;
+    let text = io::decode_text(input, limits)?;
+    let list = ResourceList::parse_text(text, limits)?;
+    let segments = list.segments;
     let Outcome {
         items,
         results,
         changes,
+        origins,
     } = pipeline::process(list.items, list.function_config.as_ref(), Mode::Krm);
     let failed = crate::krm::result::has_errors(&results);
     // kpt prints results itself; kustomize shows only stderr, so errors and warnings go there too.
@@ -79,12 +82,16 @@ pub fn krm(
             changes.updated, changes.pruned
         );
     }
-    ResourceList {
-        items,
-        function_config: None,
-        results,
-    }
-    .write(stdout)?;
+    // Items this function left alone go back as the text they came in (see krm::verbatim).
+    let verbatim: Vec<Option<&str>> = origins
+        .iter()
+        .map(|origin| {
+            origin
+                .and_then(|i| segments.get(i).cloned().flatten())
+                .map(|range| &text[range])
+        })
+        .collect();
+    crate::krm::write_list(&items, &verbatim, &results, stdout)?;
     Ok(if failed { EXIT_CONFIG_ERROR } else { EXIT_OK })
 }
 

@@ -34,6 +34,18 @@ pub struct Outcome {
     pub results: Vec<KrmResult>,
     /// What the merge changed compared with the input (for logs; not part of the output).
     pub changes: merge::Summary,
+    /// For each output item, the index of the identical input item, if any (so its text can be reused).
+    pub origins: Vec<Option<usize>>,
+}
+
+fn unchanged(items: Vec<Value>, results: Vec<KrmResult>) -> Outcome {
+    let origins = (0..items.len()).map(Some).collect();
+    Outcome {
+        items,
+        results,
+        changes: merge::Summary::default(),
+        origins,
+    }
 }
 
 impl Outcome {
@@ -107,6 +119,7 @@ pub fn process_config(mut items: Vec<Value>, config: &Config, mode: Mode) -> Out
     };
     let count = generated.len();
     let mut changes = merge::Summary::default();
+    let mut origins: Option<Vec<Option<usize>>> = None;
     let placement = (mode == Mode::Krm).then(|| Placement {
         directory: config.directory(),
     });
@@ -123,7 +136,12 @@ pub fn process_config(mut items: Vec<Value>, config: &Config, mode: Mode) -> Out
         placement.as_ref(),
         &deferrable,
     ) {
-        Ok((summary, notes)) => {
+        Ok(merge::Merged {
+            summary,
+            notes,
+            origins: merged_origins,
+        }) => {
+            origins = Some(merged_origins);
             results.extend(notes.into_iter().map(|r| config.result(r)));
             // The summary depends only on the config and the input, so a second run reports the same.
             results.push(config.result(KrmResult::info(format!(
@@ -137,9 +155,13 @@ pub fn process_config(mut items: Vec<Value>, config: &Config, mode: Mode) -> Out
         }
         Err(errors) => results.extend(errors.into_iter().map(|r| config.result(r))),
     }
-    Outcome {
-        items,
-        results,
-        changes,
+    match origins {
+        Some(origins) => Outcome {
+            items,
+            results,
+            changes,
+            origins,
+        },
+        None => unchanged(items, results),
     }
 }

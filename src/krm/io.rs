@@ -144,6 +144,12 @@ pub fn to_yaml(value: &Value) -> Result<String, Error> {
         .map_err(|e| Error::Serialize(one_line(e)))
 }
 
+/// Serialize any serializable value as a block-style YAML document.
+pub fn to_yaml_value(value: &impl serde::Serialize) -> Result<String, Error> {
+    serde_saphyr::to_string_with_options(value, serializer_options())
+        .map_err(|e| Error::Serialize(one_line(e)))
+}
+
 /// Write one value as a block-style YAML document.
 pub fn write_yaml(value: &impl serde::Serialize, out: &mut dyn Write) -> Result<(), Error> {
     let mut buffered = std::io::BufWriter::with_capacity(1 << 16, out);

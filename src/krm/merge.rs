@@ -48,6 +48,17 @@ pub struct Summary {
     pub deferred: usize,
 }
 
+/// What a merge produced besides the items.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Merged {
+    /// Counts.
+    pub summary: Summary,
+    /// Info results (user objects used instead of generated ones).
+    pub notes: Vec<KrmResult>,
+    /// For each output item, the index of the input item it is identical to, if any.
+    pub origins: Vec<Option<usize>>,
+}
+
 /// Whether an item is owned by `instance`.
 pub fn owned_by(item: &Value, instance: &str) -> bool {
     object::label(item, INSTANCE_LABEL) == Some(instance)
@@ -70,7 +81,7 @@ pub fn merge(
     instance: &str,
     placement: Option<&Placement>,
     deferrable: &BTreeSet<ObjectId>,
-) -> Result<(Summary, Vec<KrmResult>), Vec<KrmResult>> {
+) -> Result<Merged, Vec<KrmResult>> {
     let mut errors = Vec::new();
     let mut notes = Vec::new();
     let mut summary = Summary::default();
@@ -196,15 +207,23 @@ pub fn merge(
         return Err(errors);
     }
     let old = std::mem::take(items);
+    let mut origins = Vec::with_capacity(old.len() + placed.len());
     for (index, item) in old.into_iter().enumerate() {
         if let Some(fresh) = replacement.remove(&index) {
+            origins.push((fresh == item).then_some(index));
             items.push(fresh);
         } else if !drop.contains(&index) {
+            origins.push(Some(index));
             items.push(item);
         }
     }
+    origins.extend(placed.iter().map(|_| None));
     items.extend(placed);
-    Ok((summary, notes))
+    Ok(Merged {
+        summary,
+        notes,
+        origins,
+    })
 }
 
 /// The regenerated object, with the orchestrator's annotations of its previous version.
@@ -262,7 +281,7 @@ mod tests {
         let placement = Placement {
             directory: String::new(),
         };
-        let (summary, _) = merge(
+        let Merged { summary, .. } = merge(
             &mut items,
             vec![generated("ConfigMap", "x", "1"), generated("ConfigMap", "y", "1")],
             "a",
@@ -283,7 +302,7 @@ mod tests {
 
         // Re-render: x unchanged, y dropped, z new. x keeps its place and annotations.
         let before_x = items[1].clone();
-        let (summary, _) = merge(
+        let Merged { summary, .. } = merge(
             &mut items,
             vec![generated("ConfigMap", "x", "1"), generated("ConfigMap", "z", "2")],
             "a",

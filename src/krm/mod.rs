@@ -8,12 +8,15 @@ pub mod io;
 pub mod merge;
 pub mod object;
 pub mod result;
+pub mod verbatim;
 
 use crate::error::Error;
 use io::Limits;
 use result::KrmResult;
 use serde::Serialize;
 use serde_json::Value;
+use std::io::Write;
+use std::ops::Range;
 
 /// `apiVersion` of the ResourceList this function writes.
 pub const RESOURCE_LIST_API_VERSION: &str = "config.kubernetes.io/v1";
@@ -32,6 +35,9 @@ pub struct ResourceList {
     pub function_config: Option<Value>,
     /// Results to report.
     pub results: Vec<KrmResult>,
+    /// Where each item's text is in the input, when it can be written back as is
+    /// (see [`verbatim`]); empty for lists not parsed from text.
+    pub segments: Vec<Option<Range<usize>>>,
 }
 
 #[derive(Serialize)]
@@ -47,7 +53,11 @@ struct ResourceListOut<'a> {
 impl ResourceList {
     /// Parse a ResourceList from input bytes, enforcing `limits`.
     pub fn parse(bytes: &[u8], limits: &Limits) -> Result<Self, Error> {
-        let text = io::decode_text(bytes, limits)?;
+        Self::parse_text(io::decode_text(bytes, limits)?, limits)
+    }
+
+    /// Parse a ResourceList from text, recording where each item's text is.
+    pub fn parse_text(text: &str, limits: &Limits) -> Result<Self, Error> {
         let docs = io::parse_documents(text, "stdin", limits)?;
         let doc = match docs.len() {
             0 => return Err(Error::EmptyInput),
@@ -59,7 +69,9 @@ impl ResourceList {
                 )));
             }
         };
-        Self::from_value(doc)
+        let mut list = Self::from_value(doc)?;
+        list.segments = verbatim::item_segments(text, &list.items, limits);
+        Ok(list)
     }
 
     /// Build a ResourceList from an already parsed document.
@@ -106,6 +118,7 @@ impl ResourceList {
             items,
             function_config,
             results: Vec::new(),
+            segments: Vec::new(),
         })
     }
 
@@ -119,6 +132,56 @@ impl ResourceList {
         };
         io::write_yaml(&doc, out)
     }
+}
+
+/// Write a ResourceList whose items are either reused input text (`Some`) or serialized (`None`).
+///
+/// Items are written one by one as entries of a block sequence at column 0, the layout kpt and
+/// kustomize use, so text reused from the input lands exactly where it was.
+pub fn write_list(
+    items: &[Value],
+    verbatim: &[Option<&str>],
+    results: &[KrmResult],
+    out: &mut dyn Write,
+) -> Result<(), Error> {
+    let mut buffered = std::io::BufWriter::with_capacity(1 << 16, out);
+    let w = &mut buffered;
+    let mut put = |bytes: &[u8]| w.write_all(bytes).map_err(Error::Write);
+    put(format!("apiVersion: {RESOURCE_LIST_API_VERSION}\nkind: {RESOURCE_LIST_KIND}\n").as_bytes())?;
+    if items.is_empty() {
+        put(b"items: []\n")?;
+    } else {
+        put(b"items:\n")?;
+    }
+    for (index, item) in items.iter().enumerate() {
+        if let Some(text) = verbatim.get(index).copied().flatten() {
+            put(text.as_bytes())?;
+            put(b"\n")?;
+            continue;
+        }
+        let yaml = io::to_yaml(item)?;
+        for (line_number, line) in yaml.lines().enumerate() {
+            let prefix: &[u8] = if line_number == 0 {
+                b"- "
+            } else if line.is_empty() {
+                b""
+            } else {
+                b"  "
+            };
+            put(prefix)?;
+            put(line.as_bytes())?;
+            put(b"\n")?;
+        }
+    }
+    if !results.is_empty() {
+        #[derive(Serialize)]
+        struct Results<'a> {
+            results: &'a [KrmResult],
+        }
+        put(io::to_yaml_value(&Results { results })?.as_bytes())?;
+    }
+    drop(put);
+    buffered.flush().map_err(Error::Write)
 }
 
 /// A short name for the JSON type of a value, for messages.
