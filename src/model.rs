@@ -409,7 +409,11 @@ pub fn resolve(instance: &str, spec: &MeshIngressSpec) -> Model {
             } else {
                 gateway.servers.clone()
             };
-            let has_https = written.iter().any(|s| s.protocol == ServerProtocol::Https);
+            // Istio's redirect sends clients to https://host/ (port 443), so it is a sensible default
+            // only when the gateway serves HTTPS on 443.
+            let has_https = written
+                .iter()
+                .any(|s| s.protocol == ServerProtocol::Https && s.port == 443);
             let servers = written
                 .iter()
                 .enumerate()

@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 
 /// The spec of a MeshIngress: one Istio ingress stack (gateway workloads, Istio Gateways,
 /// certificates, issuers, mTLS and authorization policies, routes, a demo app).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct MeshIngressSpec {
     /// Namespace of the gateway workloads, their Istio Gateways and the TLS Certificates. Istio reads a
@@ -80,6 +80,28 @@ pub struct MeshIngressSpec {
     /// Tracing for the mesh: a `telemetry.istio.io/v1` Telemetry in the mesh root namespace.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub telemetry: Option<Telemetry>,
+}
+
+// `Default` must equal what serde reads from `{}` (a test checks it): configs built in code (the
+// ConfigMap form) take the same defaults as configs read from YAML.
+impl Default for MeshIngressSpec {
+    fn default() -> Self {
+        MeshIngressSpec {
+            namespace: default_gateway_namespace(),
+            revision: String::new(),
+            domains: Vec::new(),
+            gateways: Vec::new(),
+            certificates: Vec::new(),
+            issuers: Vec::new(),
+            mtls: Mtls::default(),
+            namespaces: Vec::new(),
+            routes: Vec::new(),
+            demo_app: DemoApp::default(),
+            multicluster: None,
+            argocd: Argocd::default(),
+            telemetry: None,
+        }
+    }
 }
 
 /// Default gateway namespace, as the istio/gateway chart documentation uses.
@@ -500,8 +522,8 @@ pub struct Server {
     /// certificate of `spec.certificates`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tls: Option<ServerTls>,
-    /// `HTTP` servers only: answer every request with a 301 redirect to HTTPS. Default: `true` when the
-    /// gateway also has an HTTPS server, else `false`.
+    /// `HTTP` servers only: answer every request with a 301 redirect to `https://<host>/` (port 443).
+    /// Default: `true` when the gateway also serves HTTPS on port 443, else `false`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub https_redirect: Option<bool>,
 }
@@ -1053,7 +1075,7 @@ pub struct EastWestGateway {
 
 /// The plugin CA: this cluster's intermediate CA as a cert-manager Certificate written to
 /// `istio-system/cacerts`, signed by a ClusterIssuer that holds the mesh's shared root.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PluginCa {
     /// Name of the ClusterIssuer that signs the intermediate (a CA issuer holding the shared root);
@@ -1066,6 +1088,16 @@ pub struct PluginCa {
     /// Renew this long before expiry.
     #[serde(default = "default_ca_renew_before")]
     pub renew_before: String,
+}
+
+impl Default for PluginCa {
+    fn default() -> Self {
+        PluginCa {
+            issuer: String::new(),
+            duration: default_ca_duration(),
+            renew_before: default_ca_renew_before(),
+        }
+    }
 }
 
 fn default_ca_duration() -> String {
@@ -1103,4 +1135,41 @@ fn default_sampling() -> f64 {
 
 fn default_true() -> bool {
     true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::de::DeserializeOwned;
+
+    fn same_as_empty<T: Default + DeserializeOwned + PartialEq + std::fmt::Debug>(what: &str) {
+        let read: T = serde_json::from_value(serde_json::json!({})).unwrap();
+        assert_eq!(
+            T::default(),
+            read,
+            "{what}: Default differs from the serde defaults"
+        );
+    }
+
+    #[test]
+    fn defaults_in_code_equal_defaults_in_yaml() {
+        same_as_empty::<MeshIngressSpec>("MeshIngressSpec");
+        same_as_empty::<Workload>("Workload");
+        same_as_empty::<Autoscaling>("Autoscaling");
+        same_as_empty::<PodDisruptionBudget>("PodDisruptionBudget");
+        same_as_empty::<GatewayService>("GatewayService");
+        same_as_empty::<LoadBalancer>("LoadBalancer");
+        same_as_empty::<Alb>("Alb");
+        same_as_empty::<ExternalDns>("ExternalDns");
+        same_as_empty::<ServerTls>("ServerTls");
+        same_as_empty::<Mtls>("Mtls");
+        same_as_empty::<Authorization>("Authorization");
+        same_as_empty::<DemoApp>("DemoApp");
+        same_as_empty::<EastWestGateway>("EastWestGateway");
+        same_as_empty::<PluginCa>("PluginCa");
+        same_as_empty::<Argocd>("Argocd");
+        same_as_empty::<SolverSelector>("SolverSelector");
+        same_as_empty::<Dns01>("Dns01");
+        same_as_empty::<UriMatch>("UriMatch");
+    }
 }

@@ -298,6 +298,10 @@ fn load_balancer(gateway: &GatewayModel, f: &mut Findings) {
 
 fn servers(model: &Model, gateway: &GatewayModel, f: &mut Findings) {
     let has_https = gateway.servers.iter().any(|s| s.protocol != ServerProtocol::Http);
+    let https_on_443 = gateway
+        .servers
+        .iter()
+        .any(|s| s.protocol == ServerProtocol::Https && s.port == 443);
     for (si, server) in gateway.servers.iter().enumerate() {
         let path = &server.path;
         if let Some(earlier) = gateway.servers[..si].iter().find(|s| s.port == server.port) {
@@ -369,6 +373,12 @@ fn servers(model: &Model, gateway: &GatewayModel, f: &mut Findings) {
                         format!("{path}.httpsRedirect"),
                         Some(json!(true)),
                         "httpsRedirect is set but this gateway serves no HTTPS: redirected clients will find nothing",
+                    );
+                } else if server.https_redirect && !https_on_443 {
+                    f.warning(
+                        format!("{path}.httpsRedirect"),
+                        Some(json!(true)),
+                        "the redirect sends clients to https://<host>/ on port 443, but this gateway serves HTTPS on another port",
                     );
                 }
             }
