@@ -1,0 +1,364 @@
+//! mesh-ingress under the real `kpt` (1.0.0-beta.56 on the project's machine image).
+//!
+//! The example packages in `functions/mesh-ingress/examples/` are tests, run the way the
+//! kpt-functions-catalog e2e runner (`kptdev/kpt: pkg/test/runner`) runs them: copy the package,
+//! commit it, run `kpt fn render` (or `.expected/exec.sh`) twice, and after each run compare `git diff
+//! <first commit> HEAD` with `.expected/diff.patch`, the exit code with `exitCode`, stderr with
+//! `stdErr`, and (first run only) the results file with `.expected/results.yaml`.
+//! `KPT_E2E_UPDATE_EXPECTED=true` rewrites the expectations, as in the catalog.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+#[path = "support/tools.rs"]
+mod tools;
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use tools::{copy_dir, path_with_binary, require, root, temp_dir};
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let output = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_DIFF_OPTS", "")
+        .env("GIT_AUTHOR_DATE", "2026-01-01T00:00:00Z")
+        .env("GIT_COMMITTER_DATE", "2026-01-01T00:00:00Z")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
+fn commit(dir: &Path, message: &str) {
+    git(dir, &["add", "--all"]);
+    git(
+        dir,
+        &[
+            "-c",
+            "user.name=none",
+            "-c",
+            "user.email=none",
+            "commit",
+            "-q",
+            "--allow-empty",
+            "-m",
+            message,
+        ],
+    );
+}
+
+fn kpt(args: &[&str], cwd: &Path) -> Output {
+    Command::new("kpt")
+        .args(args)
+        .current_dir(cwd)
+        .env("PATH", path_with_binary())
+        .output()
+        .unwrap()
+}
+
+fn read_expected(dir: &Path, file: &str) -> Option<String> {
+    std::fs::read_to_string(dir.join(".expected").join(file))
+        .ok()
+        .map(|s| s.trim().to_string())
+}
+
+/// One example package run like the catalog's e2e runner.
+fn run_example(example: &Path) -> Result<(), String> {
+    let name = example.file_name().unwrap().to_string_lossy().into_owned();
+    let config: Value = serde_json::to_value(
+        mesh_ingress::krm::io::parse_document(
+            &std::fs::read_to_string(example.join(".expected/config.yaml")).unwrap(),
+            "config.yaml",
+            &Default::default(),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let exit_code = config.get("exitCode").and_then(Value::as_i64).unwrap_or(0) as i32;
+    let std_err = config.get("stdErr").and_then(Value::as_str).map(str::to_string);
+    let update = std::env::var("KPT_E2E_UPDATE_EXPECTED").is_ok_and(|v| v == "true");
+
+    let tmp = temp_dir(&format!("kpt-{name}"));
+    let pkg = tmp.join(&name);
+    copy_dir(example, &pkg);
+    git(&pkg, &["init", "-q"]);
+    commit(&pkg, "first");
+    let first = git(&pkg, &["rev-parse", "HEAD"]).trim().to_string();
+    let results_dir = tmp.join("results");
+    let wants_results = example.join(".expected/results.yaml").exists();
+
+    for run in 0..2 {
+        let _ = std::fs::remove_dir_all(&results_dir);
+        let output = if example.join(".expected/exec.sh").exists() {
+            Command::new("bash")
+                .arg(example.join(".expected/exec.sh"))
+                .current_dir(&pkg)
+                .env("PATH", path_with_binary())
+                .output()
+                .unwrap()
+        } else {
+            let mut args = vec!["fn", "render", pkg.to_str().unwrap()];
+            if config.get("allowExec").and_then(Value::as_bool) == Some(true) {
+                args.push("--allow-exec");
+            }
+            if wants_results {
+                args.extend(["--results-dir", results_dir.to_str().unwrap()]);
+            }
+            kpt(&args, &tmp)
+        };
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        let code = output.status.code().unwrap_or(-1);
+        // kpt exits 1 whatever the function's exit code.
+        let failed = code != 0;
+        if failed != (exit_code != 0) {
+            return Err(format!(
+                "{name} run {run}: exit code {code}, expected {exit_code}\n{stderr}"
+            ));
+        }
+        if let Some(needle) = &std_err {
+            if !stderr.contains(needle.as_str()) {
+                return Err(format!("{name} run {run}: stderr lacks {needle:?}:\n{stderr}"));
+            }
+        }
+        if wants_results && run == 0 {
+            let actual = std::fs::read_to_string(results_dir.join("results.yaml")).unwrap_or_default();
+            if update {
+                std::fs::write(
+                    example.join(".expected/results.yaml"),
+                    format!("{}\n", actual.trim()),
+                )
+                .unwrap();
+            } else if actual.trim() != read_expected(example, "results.yaml").unwrap_or_default() {
+                return Err(format!(
+                    "{name}: results differ from .expected/results.yaml:\n{actual}"
+                ));
+            }
+        }
+        commit(&pkg, "second");
+        let diff = git(&pkg, &["diff", &first, "HEAD"]).trim().to_string();
+        if update && run == 0 {
+            std::fs::write(example.join(".expected/diff.patch"), format!("{diff}\n")).unwrap();
+        } else if diff != read_expected(example, "diff.patch").unwrap_or_default() {
+            return Err(format!(
+                "{name} run {run}: the package diff differs from .expected/diff.patch{}\n{}",
+                if run == 1 {
+                    " (the second run changed the package: not idempotent)"
+                } else {
+                    ""
+                },
+                diff.lines().take(40).collect::<Vec<_>>().join("\n")
+            ));
+        }
+        if failed {
+            break;
+        }
+    }
+    Ok(())
+}
+
+fn examples() -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(root().join("functions/mesh-ingress/examples"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join(".expected/config.yaml").exists())
+        .collect();
+    dirs.sort();
+    dirs
+}
+
+#[test]
+fn example_packages_render_as_expected_twice() {
+    if !require("kpt", &["version"]) || !require("git", &["--version"]) {
+        return;
+    }
+    let examples = examples();
+    assert!(
+        examples.len() >= 5,
+        "expected the example packages, found {examples:?}"
+    );
+    let failures: Vec<String> = examples.iter().filter_map(|e| run_example(e).err()).collect();
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// A scratch package from an example, already rendered once and committed.
+fn rendered_copy(example: &str, name: &str) -> PathBuf {
+    let tmp = temp_dir(name);
+    let pkg = tmp.join(example);
+    copy_dir(
+        &root().join("functions/mesh-ingress/examples").join(example),
+        &pkg,
+    );
+    git(&pkg, &["init", "-q"]);
+    let output = kpt(&["fn", "render", "--allow-exec", pkg.to_str().unwrap()], &tmp);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    commit(&pkg, "rendered");
+    pkg
+}
+
+#[test]
+fn removing_a_gateway_removes_its_files() {
+    if !require("kpt", &["version"]) || !require("git", &["--version"]) {
+        return;
+    }
+    let pkg = rendered_copy("greenfield-mtls", "kpt-remove-gateway");
+    let generated = pkg.join("generated/greenfield");
+    assert!(generated.join("gateway-internal-gateway.yaml").exists());
+    assert!(
+        generated
+            .join("workload-istio-ingressgateway-internal.yaml")
+            .exists()
+    );
+    // Drop the internal gateway (and the certificate only it used) from the config.
+    let config = std::fs::read_to_string(pkg.join("mesh-ingress.yaml")).unwrap();
+    let start = config.find("  - name: internal-gateway").unwrap();
+    let end = config.find("  certificates:").unwrap();
+    let config = format!("{}{}", &config[..start], &config[end..]).replace(
+        "  - {name: internal-tls, dnsNames: [\"*.internal\"], issuer: internal-ca}\n",
+        "",
+    );
+    std::fs::write(pkg.join("mesh-ingress.yaml"), config).unwrap();
+    let output = kpt(
+        &["fn", "render", "--allow-exec", pkg.to_str().unwrap()],
+        pkg.parent().unwrap(),
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        !generated.join("gateway-internal-gateway.yaml").exists(),
+        "its Gateway file is gone"
+    );
+    assert!(
+        !generated
+            .join("workload-istio-ingressgateway-internal.yaml")
+            .exists(),
+        "its workload file is gone"
+    );
+    assert!(
+        generated.join("gateway-external-gateway.yaml").exists(),
+        "the other gateway stays"
+    );
+    let certificates = std::fs::read_to_string(generated.join("certificates.yaml")).unwrap();
+    assert!(!certificates.contains("internal-tls") && certificates.contains("example-tls"));
+}
+
+#[test]
+fn a_moved_object_stays_where_the_user_put_it() {
+    if !require("kpt", &["version"]) || !require("git", &["--version"]) {
+        return;
+    }
+    let pkg = rendered_copy("platform-revision", "kpt-move");
+    let generated = pkg.join("generated/platform");
+    // Move the routes file to a file of the user's choosing.
+    std::fs::rename(
+        generated.join("routes-bookinfo.yaml"),
+        pkg.join("bookinfo-routes.yaml"),
+    )
+    .unwrap();
+    commit(&pkg, "moved");
+    let output = kpt(
+        &["fn", "render", "--allow-exec", pkg.to_str().unwrap()],
+        pkg.parent().unwrap(),
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        !generated.join("routes-bookinfo.yaml").exists(),
+        "not recreated at the default place"
+    );
+    assert!(
+        std::fs::read_to_string(pkg.join("bookinfo-routes.yaml"))
+            .unwrap()
+            .contains("kind: VirtualService")
+    );
+    assert_eq!(git(&pkg, &["status", "--porcelain"]), "", "nothing else changed");
+}
+
+#[test]
+fn a_user_file_in_the_generated_directory_is_never_overwritten() {
+    if !require("kpt", &["version"]) || !require("git", &["--version"]) {
+        return;
+    }
+    let tmp = temp_dir("kpt-squat");
+    let pkg = tmp.join("platform-revision");
+    copy_dir(
+        &root().join("functions/mesh-ingress/examples/platform-revision"),
+        &pkg,
+    );
+    std::fs::create_dir_all(pkg.join("generated/platform")).unwrap();
+    let mine = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: mine\ndata:\n  keep: \"me\"\n";
+    std::fs::write(pkg.join("generated/platform/certificates.yaml"), mine).unwrap();
+    let output = kpt(&["fn", "render", "--allow-exec", pkg.to_str().unwrap()], &tmp);
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("holds objects this instance did not generate"));
+    assert_eq!(
+        std::fs::read_to_string(pkg.join("generated/platform/certificates.yaml")).unwrap(),
+        mine
+    );
+}
+
+#[test]
+fn eval_with_key_value_arguments() {
+    if !require("kpt", &["version"]) {
+        return;
+    }
+    let tmp = temp_dir("kpt-eval");
+    let pkg = tmp.join("pkg");
+    copy_dir(
+        &root().join("functions/mesh-ingress/examples/configmap-eval"),
+        &pkg,
+    );
+    let binary = tools::binary();
+    let output = kpt(
+        &[
+            "fn",
+            "eval",
+            pkg.to_str().unwrap(),
+            "--exec",
+            binary.to_str().unwrap(),
+            "--",
+            "name=shop",
+            "domains=shop.example.com",
+            "email=ops@example.com",
+        ],
+        &tmp,
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    // The instance is data.name, not kpt's ConfigMap name "function-input".
+    let gateway = std::fs::read_to_string(pkg.join("generated/shop/gateway-external.yaml")).unwrap();
+    assert!(gateway.contains("mesh-ingress.dev/instance: shop") && !gateway.contains("function-input"));
+    // A missing name is a clear error and changes nothing.
+    let before = std::fs::read_to_string(pkg.join("shop.yaml")).unwrap();
+    let output = kpt(
+        &[
+            "fn",
+            "eval",
+            pkg.to_str().unwrap(),
+            "--exec",
+            binary.to_str().unwrap(),
+            "--",
+            "domains=x.example.com",
+        ],
+        &tmp,
+    );
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("data.name"));
+    assert_eq!(std::fs::read_to_string(pkg.join("shop.yaml")).unwrap(), before);
+}
