@@ -1,0 +1,285 @@
+//! mesh-ingress under the real `kubectl kustomize` (kustomize v5.5.0 inside kubectl v1.32), through
+//! every route `kustomize/` wires: the legacy exec plugin, the KRM container function (run by a
+//! stand-in `docker`, since no Docker engine runs here), and the KRM exec function (which only
+//! standalone kustomize runs). Every route must give the same objects for the same config.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+#[path = "support/tools.rs"]
+mod tools;
+
+use mesh_ingress::krm::io::{self, Limits};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use tools::{binary, require, root, temp_dir};
+
+const ENVIRONMENTS: &[&str] = &["sandbox", "prod"];
+
+fn kubectl_kustomize(dir: &Path, envs: &[(&str, String)]) -> Output {
+    let mut command = Command::new("kubectl");
+    command.args(["kustomize", "--enable-alpha-plugins"]).arg(dir);
+    for (key, value) in envs {
+        command.env(key, value);
+    }
+    command.output().unwrap()
+}
+
+/// A plugin home with the binary installed where kustomize looks for the MeshIngress legacy plugin.
+fn plugin_home(name: &str) -> PathBuf {
+    let home = temp_dir(name);
+    let dir = home.join("mesh-ingress.dev/v1alpha1/meshingress");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(binary(), dir.join("MeshIngress")).unwrap();
+    home
+}
+
+/// A stand-in `docker`: answers `docker version`, logs the arguments of `docker run`, and runs the
+/// built binary with stdin attached in place of the image.
+fn docker_shim(name: &str) -> (PathBuf, PathBuf) {
+    let dir = temp_dir(name);
+    let log = dir.join("docker.log");
+    let script = format!(
+        "#!/bin/sh\nprintf '%s\\n' \"$*\" >> '{log}'\ncase \"$1\" in\n  version) echo 28.2.2; exit 0;;\n  run) exec '{bin}';;\nesac\necho \"unexpected docker call: $*\" >&2\nexit 1\n",
+        log = log.display(),
+        bin = binary().display()
+    );
+    let shim = dir.join("docker");
+    std::fs::write(&shim, script).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&shim, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    (dir, log)
+}
+
+fn objects(output: &Output) -> BTreeMap<String, Value> {
+    let stdout = String::from_utf8(output.stdout.clone()).unwrap();
+    io::parse_documents(&stdout, "kustomize output", &Limits::default())
+        .unwrap()
+        .into_iter()
+        .map(|object| {
+            (
+                mesh_ingress::krm::object::ObjectId::of(&object).to_string(),
+                object,
+            )
+        })
+        .collect()
+}
+
+fn assert_ok(output: &Output, what: &str) {
+    assert!(
+        output.status.success(),
+        "{what} failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[test]
+fn legacy_plugin_route() {
+    if !require("kubectl", &["version", "--client"]) {
+        return;
+    }
+    let home = plugin_home("kustomize-legacy");
+    for env in ENVIRONMENTS {
+        let output = kubectl_kustomize(
+            &root().join("kustomize/legacy").join(env),
+            &[("KUSTOMIZE_PLUGIN_HOME", home.display().to_string())],
+        );
+        assert_ok(&output, &format!("legacy/{env}"));
+        let objects = objects(&output);
+        check_environment(env, &objects);
+    }
+}
+
+#[test]
+fn container_route_with_a_stand_in_docker() {
+    if !require("kubectl", &["version", "--client"]) {
+        return;
+    }
+    let (shim, log) = docker_shim("kustomize-docker");
+    let path = format!("{}:{}", shim.display(), std::env::var("PATH").unwrap_or_default());
+    for env in ENVIRONMENTS {
+        let output = kubectl_kustomize(
+            &root().join("kustomize/container").join(env),
+            &[("PATH", path.clone())],
+        );
+        assert_ok(&output, &format!("container/{env}"));
+        check_environment(env, &objects(&output));
+    }
+    let calls = std::fs::read_to_string(&log).unwrap();
+    let run = calls
+        .lines()
+        .find(|l| l.starts_with("run "))
+        .expect("kustomize ran the container");
+    for expected in [
+        "-i",
+        "-a STDIN",
+        "-a STDOUT",
+        "--network none",
+        "--user nobody",
+        "--security-opt=no-new-privileges",
+        "ghcr.io/mesh-ingress/mesh-ingress:v0.1.0",
+    ] {
+        assert!(
+            run.contains(expected),
+            "kustomize passed {run:?}; expected {expected:?}"
+        );
+    }
+}
+
+#[test]
+fn exec_route_is_well_formed_and_kubectl_skips_it() {
+    if !require("kubectl", &["version", "--client"]) {
+        return;
+    }
+    for env in ENVIRONMENTS {
+        // The config the exec route hands to standalone kustomize carries `exec: path:`.
+        let output = Command::new("kubectl")
+            .arg("kustomize")
+            .arg(root().join("kustomize/exec").join(env).join("function"))
+            .output()
+            .unwrap();
+        assert_ok(&output, "exec function config");
+        let config = io::parse_document(
+            &String::from_utf8(output.stdout).unwrap(),
+            "config",
+            &Limits::default(),
+        )
+        .unwrap();
+        let function =
+            mesh_ingress::krm::object::annotation(&config, "config.kubernetes.io/function").unwrap();
+        let spec = io::parse_document(function, "function", &Limits::default()).unwrap();
+        assert_eq!(spec["exec"]["path"], "mesh-ingress");
+        // kubectl kustomize has no --enable-exec: it skips exec functions and exits 0 (the trap the
+        // README warns about).
+        let output = kubectl_kustomize(&root().join("kustomize/exec").join(env), &[]);
+        assert_ok(&output, "kubectl kustomize on the exec route");
+        assert!(
+            objects(&output).is_empty(),
+            "kubectl kustomize silently skips exec functions"
+        );
+    }
+}
+
+#[test]
+fn every_route_gives_the_same_objects() {
+    if !require("kubectl", &["version", "--client"]) {
+        return;
+    }
+    let home = plugin_home("kustomize-same");
+    let (shim, _) = docker_shim("kustomize-same-docker");
+    let path = format!("{}:{}", shim.display(), std::env::var("PATH").unwrap_or_default());
+    for env in ENVIRONMENTS {
+        let legacy = objects(&kubectl_kustomize(
+            &root().join("kustomize/legacy").join(env),
+            &[("KUSTOMIZE_PLUGIN_HOME", home.display().to_string())],
+        ));
+        let container = objects(&kubectl_kustomize(
+            &root().join("kustomize/container").join(env),
+            &[("PATH", path.clone())],
+        ));
+        assert_eq!(legacy, container, "{env}: the legacy and container routes differ");
+        // And the same as `mesh-ingress render` on the overlay's config (what Argo CD's plugin runs).
+        let config = Command::new("kubectl")
+            .arg("kustomize")
+            .arg(root().join("kustomize/overlays").join(env))
+            .output()
+            .unwrap();
+        let dir = temp_dir(&format!("kustomize-render-{env}"));
+        std::fs::write(dir.join("config.yaml"), &config.stdout).unwrap();
+        let rendered = Command::new(binary())
+            .args(["render", dir.join("config.yaml").to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert_ok(&rendered, "render");
+        assert_eq!(objects(&rendered), legacy, "{env}: render and kustomize differ");
+    }
+}
+
+#[test]
+fn config_errors_reach_the_user_through_kustomize() {
+    if !require("kubectl", &["version", "--client"]) {
+        return;
+    }
+    let dir = temp_dir("kustomize-broken");
+    std::fs::write(
+        dir.join("kustomization.yaml"),
+        "generators:\n- mesh-ingress.yaml\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("mesh-ingress.yaml"),
+        "apiVersion: mesh-ingress.dev/v1alpha1\nkind: MeshIngress\nmetadata: {name: shop}\nspec:\n  gateways: [{name: external, scpoe: external}]\n",
+    )
+    .unwrap();
+    let home = plugin_home("kustomize-broken-home");
+    let output = kubectl_kustomize(&dir, &[("KUSTOMIZE_PLUGIN_HOME", home.display().to_string())]);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("spec.gateways[0].scpoe: unknown field \"scpoe\", did you mean \"scope\"?"),
+        "{stderr}"
+    );
+    assert!(output.stdout.is_empty());
+}
+
+/// What each environment's overlay promises.
+fn check_environment(env: &str, objects: &BTreeMap<String, Value>) {
+    let get = |id: &str| {
+        objects.get(id).unwrap_or_else(|| {
+            panic!(
+                "{env}: {id} missing; have {:?}",
+                objects.keys().collect::<Vec<_>>()
+            )
+        })
+    };
+    assert!(
+        !objects.keys().any(|k| k.starts_with("MeshIngress")),
+        "{env}: the config itself is not output"
+    );
+    let gateway = get("Gateway.networking.istio.io istio-ingress/external");
+    let deployment = get("Deployment.apps istio-ingress/istio-ingressgateway-external");
+    let service = get("Service istio-ingress/istio-ingressgateway-external");
+    match env {
+        "sandbox" => {
+            assert_eq!(
+                gateway["spec"]["servers"][0]["hosts"][0],
+                "shop.sandbox.example.com"
+            );
+            assert_eq!(deployment["spec"]["replicas"], 1);
+            assert!(
+                !objects
+                    .contains_key("PodDisruptionBudget.policy istio-ingress/istio-ingressgateway-external"),
+                "no PDB on one replica"
+            );
+            assert!(objects.contains_key("Deployment.apps shop/demo-app"));
+            assert_eq!(
+                service["metadata"]["annotations"]["service.beta.kubernetes.io/aws-load-balancer-name"],
+                "shop-sandbox-external"
+            );
+            assert_eq!(
+                get("ClusterIssuer.cert-manager.io letsencrypt")["spec"]["acme"]["server"],
+                "https://acme-staging-v02.api.letsencrypt.org/directory"
+            );
+        }
+        _ => {
+            assert_eq!(gateway["spec"]["servers"][0]["hosts"][1], "www.shop.example.com");
+            assert_eq!(
+                get("HorizontalPodAutoscaler.autoscaling istio-ingress/istio-ingressgateway-external")["spec"]
+                    ["minReplicas"],
+                3
+            );
+            assert!(objects.contains_key("AuthorizationPolicy.security.istio.io shop/allow-nothing"));
+            assert!(
+                objects
+                    .contains_key("PodDisruptionBudget.policy istio-ingress/istio-ingressgateway-external")
+            );
+            assert_eq!(
+                get("ClusterIssuer.cert-manager.io letsencrypt")["spec"]["acme"]["server"],
+                "https://acme-v02.api.letsencrypt.org/directory"
+            );
+        }
+    }
+}
