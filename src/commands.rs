@@ -144,7 +144,107 @@ pub const OVERRIDE_KEYS: &[(&str, &str)] = &[
     ("email", "spec.issuers[*].acme.email of every ACME issuer"),
 ];
 
+/// The Argo CD variable suffix of an override key (`acmeServer` -> `ACME_SERVER`), used after
+/// `ARGOCD_ENV_` (the prefix Argo CD puts on `spec.source.plugin.env` names).
+pub fn env_name(key: &str) -> String {
+    let mut out = String::new();
+    for c in key.chars() {
+        if c.is_ascii_uppercase() && !out.is_empty() {
+            out.push('_');
+        }
+        out.push(c.to_ascii_uppercase());
+    }
+    out
+}
+
+/// How Argo CD names the variable of a parameter (`escaped()` in Argo CD's source): uppercase, every
+/// character other than `A-Z0-9_` becomes `_`.
+pub fn param_name(name: &str) -> String {
+    name.to_uppercase()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
 impl Overrides {
+    /// Overrides from an Argo CD config management plugin's environment: `spec.source.plugin.env`
+    /// entries arrive as `ARGOCD_ENV_<NAME>` (for example `ARGOCD_ENV_DOMAINS`), and
+    /// `spec.source.plugin.parameters` as the JSON `ARGOCD_APP_PARAMETERS` (or, failing that, as
+    /// `PARAM_<NAME>` and `PARAM_<NAME>_<index>`). Parameters win over env entries.
+    pub fn from_argocd(vars: &std::collections::BTreeMap<String, String>) -> Result<Self, Error> {
+        let keys: Vec<&str> = OVERRIDE_KEYS.iter().map(|(k, _)| *k).collect();
+        let mut values = Vec::new();
+        for key in &keys {
+            if let Some(value) = vars.get(&format!("ARGOCD_ENV_{}", env_name(key))) {
+                values.push((key.to_string(), value.clone()));
+            }
+        }
+        let json = vars
+            .get("ARGOCD_APP_PARAMETERS")
+            .map(|j| j.trim())
+            .filter(|j| !j.is_empty() && *j != "null");
+        if let Some(json) = json {
+            let parameters: Vec<serde_json::Map<String, Value>> =
+                serde_json::from_str(json).map_err(|e| {
+                    Error::BadInput(format!(
+                        "ARGOCD_APP_PARAMETERS is not a JSON list of parameters: {e}"
+                    ))
+                })?;
+            for parameter in parameters {
+                let name = parameter
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string();
+                if !keys.contains(&name.as_str()) {
+                    let hint = api::decode::suggest(&name, &keys)
+                        .map(|s| format!(" (did you mean {s:?}?)"))
+                        .unwrap_or_default();
+                    return Err(Error::BadInput(format!(
+                        "plugin parameter {name:?} is not supported{hint}; supported: {}",
+                        keys.join(", ")
+                    )));
+                }
+                let value = match (parameter.get("string"), parameter.get("array")) {
+                    (Some(Value::String(s)), _) => s.clone(),
+                    (_, Some(Value::Array(items))) => items
+                        .iter()
+                        .filter_map(Value::as_str)
+                        .collect::<Vec<_>>()
+                        .join(","),
+                    _ => {
+                        return Err(Error::BadInput(format!(
+                            "plugin parameter {name:?} needs a string or an array value"
+                        )));
+                    }
+                };
+                values.push((name, value));
+            }
+        } else {
+            for key in &keys {
+                let base = format!("PARAM_{}", param_name(key));
+                if let Some(value) = vars.get(&base) {
+                    values.push((key.to_string(), value.clone()));
+                    continue;
+                }
+                let items: Vec<&String> = (0..).map_while(|i| vars.get(&format!("{base}_{i}"))).collect();
+                if !items.is_empty() {
+                    values.push((
+                        key.to_string(),
+                        items.into_iter().cloned().collect::<Vec<_>>().join(","),
+                    ));
+                }
+            }
+        }
+        Ok(Overrides { values })
+    }
+
     /// Parse `key=value` arguments.
     pub fn parse(args: &[String]) -> Result<Self, Error> {
         let mut values = Vec::new();
@@ -262,10 +362,15 @@ fn yaml_files(dir: &Path) -> Result<Vec<PathBuf>, Error> {
     Ok(files)
 }
 
-/// Whether an item is configuration for tools rather than something to apply.
+/// Whether an item is configuration for tools rather than something to apply: marked
+/// `config.kubernetes.io/local-config`, a MeshIngress, or a kustomize or kpt file read from a directory.
 pub fn is_local_config(item: &Value) -> bool {
+    let group = object::group_of(object::api_version(item));
     object::annotation(item, object::LOCAL_CONFIG_ANNOTATION).is_some_and(|v| v != "false")
-        || object::api_version(item) == api::API_VERSION
+        || group == api::GROUP
+        || group == "kustomize.config.k8s.io"
+        || group == "kpt.dev"
+        || group == "config.kubernetes.io"
 }
 
 /// `render CONFIG [FILE...]`: the inputs plus the generated objects as a plain YAML stream. A FILE may

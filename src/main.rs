@@ -37,6 +37,10 @@ enum Command {
         /// Override a config value: name, namespace, revision, domains, acmeServer or email.
         #[arg(long = "set", value_name = "KEY=VALUE")]
         set: Vec<String>,
+        /// Also take overrides from an Argo CD plugin's environment (ARGOCD_ENV_<KEY>, and the
+        /// Application's plugin parameters); --set still wins.
+        #[arg(long)]
+        argocd: bool,
     },
     /// Print the JSON Schema of MeshIngress (or a CustomResourceDefinition, or the field reference).
     Schema {
@@ -87,8 +91,18 @@ fn run() -> Result<i32> {
                 .context("cannot read stdin")?;
             Ok(commands::krm(&input, &limits, stdout, stderr)?)
         }
-        Some(Command::Render { config, files, set }) => {
-            let overrides = Overrides::parse(&set)?;
+        Some(Command::Render {
+            config,
+            files,
+            set,
+            argocd,
+        }) => {
+            let mut overrides = Overrides::default();
+            if argocd {
+                let vars = std::env::vars().collect();
+                overrides.values.extend(Overrides::from_argocd(&vars)?.values);
+            }
+            overrides.values.extend(Overrides::parse(&set)?.values);
             Ok(commands::render(
                 &config,
                 &files,
