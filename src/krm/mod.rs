@@ -144,19 +144,26 @@ pub fn write_list(
     results: &[KrmResult],
     out: &mut dyn Write,
 ) -> Result<(), Error> {
-    let mut buffered = std::io::BufWriter::with_capacity(1 << 16, out);
-    let w = &mut buffered;
-    let mut put = |bytes: &[u8]| w.write_all(bytes).map_err(Error::Write);
-    put(format!("apiVersion: {RESOURCE_LIST_API_VERSION}\nkind: {RESOURCE_LIST_KIND}\n").as_bytes())?;
-    if items.is_empty() {
-        put(b"items: []\n")?;
-    } else {
-        put(b"items:\n")?;
+    fn put(w: &mut impl Write, bytes: &[u8]) -> Result<(), Error> {
+        w.write_all(bytes).map_err(Error::Write)
     }
+    let mut w = std::io::BufWriter::with_capacity(1 << 16, out);
+    put(
+        &mut w,
+        format!("apiVersion: {RESOURCE_LIST_API_VERSION}\nkind: {RESOURCE_LIST_KIND}\n").as_bytes(),
+    )?;
+    put(
+        &mut w,
+        if items.is_empty() {
+            b"items: []\n"
+        } else {
+            b"items:\n"
+        },
+    )?;
     for (index, item) in items.iter().enumerate() {
         if let Some(text) = verbatim.get(index).copied().flatten() {
-            put(text.as_bytes())?;
-            put(b"\n")?;
+            put(&mut w, text.as_bytes())?;
+            put(&mut w, b"\n")?;
             continue;
         }
         let yaml = io::to_yaml(item)?;
@@ -168,9 +175,9 @@ pub fn write_list(
             } else {
                 b"  "
             };
-            put(prefix)?;
-            put(line.as_bytes())?;
-            put(b"\n")?;
+            put(&mut w, prefix)?;
+            put(&mut w, line.as_bytes())?;
+            put(&mut w, b"\n")?;
         }
     }
     if !results.is_empty() {
@@ -178,10 +185,9 @@ pub fn write_list(
         struct Results<'a> {
             results: &'a [KrmResult],
         }
-        put(io::to_yaml_value(&Results { results })?.as_bytes())?;
+        put(&mut w, io::to_yaml_value(&Results { results })?.as_bytes())?;
     }
-    drop(put);
-    buffered.flush().map_err(Error::Write)
+    w.flush().map_err(Error::Write)
 }
 
 /// A short name for the JSON type of a value, for messages.
