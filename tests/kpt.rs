@@ -119,10 +119,10 @@ fn run_example(example: &Path) -> Result<(), String> {
                 "{name} run {run}: exit code {code}, expected {exit_code}\n{stderr}"
             ));
         }
-        if let Some(needle) = &std_err {
-            if !stderr.contains(needle.as_str()) {
-                return Err(format!("{name} run {run}: stderr lacks {needle:?}:\n{stderr}"));
-            }
+        if let Some(needle) = &std_err
+            && !stderr.contains(needle.as_str())
+        {
+            return Err(format!("{name} run {run}: stderr lacks {needle:?}:\n{stderr}"));
         }
         if wants_results && run == 0 {
             let actual = std::fs::read_to_string(results_dir.join("results.yaml")).unwrap_or_default();
