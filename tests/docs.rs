@@ -109,3 +109,114 @@ fn readme_commands_name_real_files() {
         );
     }
 }
+
+/// The reference as the kpt function README embeds it: from the first section on, one level deeper.
+fn reference_for_function_readme() -> String {
+    let reference = mesh_ingress::api::reference::markdown();
+    let body: Vec<String> = reference
+        .lines()
+        .skip_while(|l| !l.starts_with("## "))
+        .map(|l| {
+            if let Some(rest) = l.strip_prefix("## ") {
+                format!("#### {rest}")
+            } else {
+                l.to_string()
+            }
+        })
+        .collect();
+    body.join("\n").trim_end().to_string()
+}
+
+#[test]
+fn function_readme_embeds_the_current_reference() {
+    let path = root().join("functions/mesh-ingress/README.md");
+    let readme = std::fs::read_to_string(&path).unwrap();
+    let (before, rest) = readme.split_once("<!--reference:start-->\n").unwrap();
+    let (_, after) = rest.split_once("\n<!--reference:end-->").unwrap();
+    let expected = format!(
+        "{before}<!--reference:start-->\n{}\n<!--reference:end-->{after}",
+        reference_for_function_readme()
+    );
+    if std::env::var_os("UPDATE_DOCS").is_some() {
+        std::fs::write(&path, &expected).unwrap();
+    }
+    assert!(
+        readme == expected,
+        "functions/mesh-ingress/README.md embeds an old reference: run UPDATE_DOCS=1 cargo test --test docs"
+    );
+    for section in [
+        "## Overview",
+        "## Usage",
+        "### FunctionConfig",
+        "## Examples",
+        "<!--mdtogo:Short-->",
+    ] {
+        assert!(
+            readme.contains(section),
+            "the kpt function README needs {section}"
+        );
+    }
+}
+
+/// Every image tag, plugin version and Application plugin name in the repository names this version.
+#[test]
+fn versions_agree_everywhere() {
+    let version = format!("v{}", env!("CARGO_PKG_VERSION"));
+    let mut files = Vec::new();
+    fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap().map(|e| e.unwrap()) {
+            let path = entry.path();
+            if path.is_dir() && !path.ends_with(".expected") {
+                walk(&path, out);
+            } else if path.is_file() {
+                out.push(path);
+            }
+        }
+    }
+    for dir in ["kustomize", "functions", "docs"] {
+        walk(&root().join(dir), &mut files);
+    }
+    files.push(root().join("README.md"));
+    files.push(root().join("Dockerfile"));
+    let mut checked = 0;
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap_or_default();
+        for (index, _) in text.match_indices("ghcr.io/mesh-ingress/mesh-ingress:") {
+            let rest = &text[index + "ghcr.io/mesh-ingress/mesh-ingress:".len()..];
+            if rest.starts_with("v<") {
+                continue; // the documented tag scheme, `v<version>`
+            }
+            let tag: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '.' || *c == '-')
+                .collect();
+            assert_eq!(tag, version, "{} names image tag {tag}", file.display());
+            checked += 1;
+        }
+        for line in text.lines() {
+            let line = line.trim();
+            if let Some(v) = line.strip_prefix("version: v") {
+                assert_eq!(format!("v{v}"), version, "{}: plugin version", file.display());
+                checked += 1;
+            }
+            if let Some(name) = line.strip_prefix("name: mesh-ingress-v") {
+                assert_eq!(
+                    format!("v{name}"),
+                    version,
+                    "{}: Application plugin name",
+                    file.display()
+                );
+                checked += 1;
+            }
+        }
+        let dockerfile_version = text.lines().find_map(|l| l.strip_prefix("ARG VERSION="));
+        if let Some(v) = dockerfile_version {
+            assert_eq!(format!("v{v}"), version, "Dockerfile VERSION");
+            checked += 1;
+        }
+    }
+    assert!(
+        checked >= 8,
+        "expected image tags and plugin versions to check, found {checked}"
+    );
+}

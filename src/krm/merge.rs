@@ -114,7 +114,9 @@ pub fn merge(
             matches.iter().partition(|&&i| owned_by(&items[i], instance));
         if let Some(&other) = others.first() {
             let item = &items[other];
-            if deferrable.contains(&id) && object::label(item, INSTANCE_LABEL).is_none() {
+            // The gateway Namespace yields to one that already exists, whoever made it: a platform
+            // team's, or another instance's that shares the gateway namespace.
+            if deferrable.contains(&id) {
                 summary.deferred += 1;
                 if object::label(item, "istio-injection") == Some("disabled") {
                     errors.push(KrmResult::error(format!(
@@ -130,13 +132,17 @@ pub fn merge(
                 drop.extend(mine.iter().copied());
                 continue;
             }
-            let owner = object::label(item, INSTANCE_LABEL)
-                .map(|o| format!("MeshIngress instance {o:?}"))
-                .unwrap_or_else(|| "no MeshIngress".to_string());
-            errors.push(KrmResult::error(format!(
-                "{} would be generated, but the input already has it, managed by {owner}; remove one of them",
-                describe(item)
-            )));
+            let message = match object::label(item, INSTANCE_LABEL) {
+                Some(owner) => format!(
+                    "{} would be generated, but MeshIngress instance {owner:?} already generates it; two instances cannot own one object: rename it in one of them (an issuer can be shared by naming it in certificates without generating it)",
+                    describe(item)
+                ),
+                None => format!(
+                    "{} would be generated, but the input already has it, managed by no MeshIngress; remove one of them",
+                    describe(item)
+                ),
+            };
+            errors.push(KrmResult::error(message));
             continue;
         }
         match mine.split_first() {
