@@ -66,12 +66,8 @@ pub fn krm(
     let text = io::decode_text(input, limits)?;
     let list = ResourceList::parse_text(text, limits)?;
     let segments = list.segments;
-    let Outcome {
-        items,
-        results,
-        changes,
-        origins,
-    } = pipeline::process(list.items, list.function_config.as_ref(), Mode::Krm);
+    let Outcome { items, results, changes, origins } =
+        pipeline::process(list.items, list.function_config.as_ref(), Mode::Krm);
     let failed = crate::krm::result::has_errors(&results);
     // kpt prints results itself; kustomize shows only stderr, so errors and warnings go there too.
     report(&results, Severity::Warning, stderr);
@@ -85,21 +81,14 @@ pub fn krm(
     // Items this function left alone go back as the text they came in (see krm::verbatim).
     let verbatim: Vec<Option<&str>> = origins
         .iter()
-        .map(|origin| {
-            origin
-                .and_then(|i| segments.get(i).cloned().flatten())
-                .map(|range| &text[range])
-        })
+        .map(|origin| origin.and_then(|i| segments.get(i).cloned().flatten()).map(|range| &text[range]))
         .collect();
     crate::krm::write_list(&items, &verbatim, &results, stdout)?;
     Ok(if failed { EXIT_CONFIG_ERROR } else { EXIT_OK })
 }
 
 fn read_file(path: &Path) -> Result<Vec<u8>, Error> {
-    std::fs::read(path).map_err(|source| Error::ReadFile {
-        path: path.display().to_string(),
-        source,
-    })
+    std::fs::read(path).map_err(|source| Error::ReadFile { path: path.display().to_string(), source })
 }
 
 /// kustomize's legacy exec plugin protocol: `argv[1]` is the config file; stdin is empty for a
@@ -112,11 +101,8 @@ pub fn legacy_plugin(
     stderr: &mut dyn Write,
 ) -> Result<i32, Error> {
     let bytes = read_file(config_path)?;
-    let config = io::parse_document(
-        io::decode_text(&bytes, limits)?,
-        &config_path.display().to_string(),
-        limits,
-    )?;
+    let config =
+        io::parse_document(io::decode_text(&bytes, limits)?, &config_path.display().to_string(), limits)?;
     let items = io::parse_documents(io::decode_text(input, limits)?, "stdin", limits)?;
     let outcome = pipeline::process(items, Some(&config), Mode::Stream);
     report(&outcome.results, Severity::Warning, stderr);
@@ -162,13 +148,7 @@ pub fn env_name(key: &str) -> String {
 pub fn param_name(name: &str) -> String {
     name.to_uppercase()
         .chars()
-        .map(|c| {
-            if c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
+        .map(|c| if c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_' { c } else { '_' })
         .collect()
 }
 
@@ -185,23 +165,15 @@ impl Overrides {
                 values.push((key.to_string(), value.clone()));
             }
         }
-        let json = vars
-            .get("ARGOCD_APP_PARAMETERS")
-            .map(|j| j.trim())
-            .filter(|j| !j.is_empty() && *j != "null");
+        let json =
+            vars.get("ARGOCD_APP_PARAMETERS").map(|j| j.trim()).filter(|j| !j.is_empty() && *j != "null");
         if let Some(json) = json {
             let parameters: Vec<serde_json::Map<String, Value>> =
                 serde_json::from_str(json).map_err(|e| {
-                    Error::BadInput(format!(
-                        "ARGOCD_APP_PARAMETERS is not a JSON list of parameters: {e}"
-                    ))
+                    Error::BadInput(format!("ARGOCD_APP_PARAMETERS is not a JSON list of parameters: {e}"))
                 })?;
             for parameter in parameters {
-                let name = parameter
-                    .get("name")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_string();
+                let name = parameter.get("name").and_then(Value::as_str).unwrap_or_default().to_string();
                 if !keys.contains(&name.as_str()) {
                     let hint = api::decode::suggest(&name, &keys)
                         .map(|s| format!(" (did you mean {s:?}?)"))
@@ -213,11 +185,9 @@ impl Overrides {
                 }
                 let value = match (parameter.get("string"), parameter.get("array")) {
                     (Some(Value::String(s)), _) => s.clone(),
-                    (_, Some(Value::Array(items))) => items
-                        .iter()
-                        .filter_map(Value::as_str)
-                        .collect::<Vec<_>>()
-                        .join(","),
+                    (_, Some(Value::Array(items))) => {
+                        items.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(",")
+                    }
                     _ => {
                         return Err(Error::BadInput(format!(
                             "plugin parameter {name:?} needs a string or an array value"
@@ -235,10 +205,7 @@ impl Overrides {
                 }
                 let items: Vec<&String> = (0..).map_while(|i| vars.get(&format!("{base}_{i}"))).collect();
                 if !items.is_empty() {
-                    values.push((
-                        key.to_string(),
-                        items.into_iter().cloned().collect::<Vec<_>>().join(","),
-                    ));
+                    values.push((key.to_string(), items.into_iter().cloned().collect::<Vec<_>>().join(",")));
                 }
             }
         }
@@ -317,9 +284,7 @@ impl Overrides {
 
 fn ensure_object<'a>(value: &'a mut Value, key: &str) -> Option<&'a mut serde_json::Map<String, Value>> {
     let map = value.as_object_mut()?;
-    let entry = map
-        .entry(key.to_string())
-        .or_insert_with(|| Value::Object(Default::default()));
+    let entry = map.entry(key.to_string()).or_insert_with(|| Value::Object(Default::default()));
     if !entry.is_object() {
         *entry = Value::Object(Default::default());
     }
@@ -334,25 +299,17 @@ pub fn read_config(path: &Path, limits: &Limits) -> Result<Value, Error> {
     if docs.len() == 1 {
         return Ok(docs.into_iter().next().unwrap_or_default());
     }
-    let mut configs: Vec<Value> = docs
-        .into_iter()
-        .filter(|d| object::kind(d) == api::KIND)
-        .collect();
+    let mut configs: Vec<Value> = docs.into_iter().filter(|d| object::kind(d) == api::KIND).collect();
     match configs.len() {
         1 => Ok(configs.remove(0)),
         0 => Err(Error::BadInput(format!("{name} holds no {} document", api::KIND))),
-        n => Err(Error::BadInput(format!(
-            "{name} holds {n} {} documents; render one at a time",
-            api::KIND
-        ))),
+        n => Err(Error::BadInput(format!("{name} holds {n} {} documents; render one at a time", api::KIND))),
     }
 }
 
 fn yaml_files(dir: &Path) -> Result<Vec<PathBuf>, Error> {
-    let entries = std::fs::read_dir(dir).map_err(|source| Error::ReadFile {
-        path: dir.display().to_string(),
-        source,
-    })?;
+    let entries = std::fs::read_dir(dir)
+        .map_err(|source| Error::ReadFile { path: dir.display().to_string(), source })?;
     let mut files: Vec<PathBuf> = entries
         .filter_map(Result::ok)
         .map(|e| e.path())
@@ -392,22 +349,13 @@ pub fn render(
     for input in inputs {
         if input.as_os_str() == "-" {
             let mut bytes = Vec::new();
-            stdin.read_to_end(&mut bytes).map_err(|source| Error::ReadFile {
-                path: "stdin".to_string(),
-                source,
-            })?;
-            items.extend(io::parse_documents(
-                io::decode_text(&bytes, limits)?,
-                "stdin",
-                limits,
-            )?);
+            stdin
+                .read_to_end(&mut bytes)
+                .map_err(|source| Error::ReadFile { path: "stdin".to_string(), source })?;
+            items.extend(io::parse_documents(io::decode_text(&bytes, limits)?, "stdin", limits)?);
             continue;
         }
-        let files = if input.is_dir() {
-            yaml_files(input)?
-        } else {
-            vec![input.clone()]
-        };
+        let files = if input.is_dir() { yaml_files(input)? } else { vec![input.clone()] };
         for file in files {
             if input.is_dir() && std::fs::canonicalize(&file).ok() == config_file {
                 continue;
@@ -431,11 +379,7 @@ pub fn render(
     if outcome.failed() {
         return Ok(EXIT_CONFIG_ERROR);
     }
-    let items: Vec<Value> = outcome
-        .items
-        .into_iter()
-        .filter(|item| !is_local_config(item))
-        .collect();
+    let items: Vec<Value> = outcome.items.into_iter().filter(|item| !is_local_config(item)).collect();
     io::write_stream(&items, stdout)?;
     Ok(EXIT_OK)
 }
@@ -454,9 +398,7 @@ pub enum SchemaFormat {
 /// `schema`: the JSON Schema of MeshIngress, the CustomResourceDefinition, or the field reference.
 pub fn schema(format: SchemaFormat, stdout: &mut dyn Write) -> Result<i32, Error> {
     if format == SchemaFormat::Markdown {
-        stdout
-            .write_all(api::reference::markdown().as_bytes())
-            .map_err(Error::Write)?;
+        stdout.write_all(api::reference::markdown().as_bytes()).map_err(Error::Write)?;
     } else if format == SchemaFormat::Crd {
         io::write_yaml(&api::schema::crd(), stdout)?;
     } else {

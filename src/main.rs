@@ -14,13 +14,7 @@ use std::path::PathBuf;
 /// on stdout (kpt fn render/eval, kustomize --enable-alpha-plugins). Run as a kustomize legacy exec
 /// plugin, it is given the config file path as its only argument.
 #[derive(Parser)]
-#[command(
-    name = "mesh-ingress",
-    version,
-    about,
-    long_about,
-    args_conflicts_with_subcommands = true
-)]
+#[command(name = "mesh-ingress", version, about, long_about, args_conflicts_with_subcommands = true)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -69,12 +63,7 @@ fn main() {
 }
 
 fn one_line(error: &anyhow::Error) -> String {
-    error
-        .chain()
-        .map(|e| e.to_string())
-        .collect::<Vec<_>>()
-        .join(": ")
-        .replace('\n', " ")
+    error.chain().map(|e| e.to_string()).collect::<Vec<_>>().join(": ").replace('\n', " ")
 }
 
 fn run() -> Result<i32> {
@@ -91,27 +80,14 @@ fn run() -> Result<i32> {
                 .context("cannot read stdin")?;
             Ok(commands::krm(&input, &limits, stdout, stderr)?)
         }
-        Some(Command::Render {
-            config,
-            files,
-            set,
-            argocd,
-        }) => {
+        Some(Command::Render { config, files, set, argocd }) => {
             let mut overrides = Overrides::default();
             if argocd {
                 let vars = std::env::vars().collect();
                 overrides.values.extend(Overrides::from_argocd(&vars)?.values);
             }
             overrides.values.extend(Overrides::parse(&set)?.values);
-            Ok(commands::render(
-                &config,
-                &files,
-                &overrides,
-                &mut std::io::stdin(),
-                &limits,
-                stdout,
-                stderr,
-            )?)
+            Ok(commands::render(&config, &files, &overrides, &mut std::io::stdin(), &limits, stdout, stderr)?)
         }
         Some(Command::Schema { crd, markdown }) => {
             let format = match (crd, markdown) {

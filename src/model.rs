@@ -55,11 +55,7 @@ pub struct GatewayModel {
 impl GatewayModel {
     /// Every host any of its servers serves, sorted and deduplicated.
     pub fn hosts(&self) -> Vec<String> {
-        let mut hosts: Vec<String> = self
-            .servers
-            .iter()
-            .flat_map(|s| s.hosts.iter().cloned())
-            .collect();
+        let mut hosts: Vec<String> = self.servers.iter().flat_map(|s| s.hosts.iter().cloned()).collect();
         hosts.sort();
         hosts.dedup();
         hosts
@@ -67,9 +63,7 @@ impl GatewayModel {
 
     /// The port-80 HTTPS-redirect server, when there is one.
     pub fn redirect_server(&self) -> Option<&ServerModel> {
-        self.servers
-            .iter()
-            .find(|s| s.protocol == ServerProtocol::Http && s.https_redirect)
+        self.servers.iter().find(|s| s.protocol == ServerProtocol::Http && s.https_redirect)
     }
 
     /// Whether a server is rendered through the Gateway API instead of the Istio Gateway.
@@ -190,10 +184,7 @@ pub fn default_resources() -> ResourceRequirements {
 fn merge_resources(user: Option<&ResourceRequirements>) -> ResourceRequirements {
     let mut merged = default_resources();
     if let Some(user) = user {
-        for (target, source) in [
-            (&mut merged.requests, &user.requests),
-            (&mut merged.limits, &user.limits),
-        ] {
+        for (target, source) in [(&mut merged.requests, &user.requests), (&mut merged.limits, &user.limits)] {
             if let Some(source) = source {
                 let target = target.get_or_insert_with(BTreeMap::new);
                 for (k, v) in source {
@@ -315,10 +306,7 @@ pub fn istio_host_matches(pattern: &str, host: &str) -> bool {
 
 /// Whether two host sets overlap as Istio sees it (one host matches the other, either way).
 pub fn hosts_overlap(a: &[String], b: &[String]) -> bool {
-    a.iter().any(|x| {
-        b.iter()
-            .any(|y| istio_host_matches(x, y) || istio_host_matches(y, x))
-    })
+    a.iter().any(|x| b.iter().any(|y| istio_host_matches(x, y) || istio_host_matches(y, x)))
 }
 
 /// Whether a certificate DNS name covers a host, by X.509 rules: a wildcard covers exactly one label.
@@ -327,9 +315,9 @@ pub fn certificate_covers(dns_name: &str, host: &str) -> bool {
         return true;
     }
     match dns_name.strip_prefix("*.") {
-        Some(suffix) if !host.starts_with('*') => host
-            .split_once('.')
-            .is_some_and(|(first, rest)| !first.is_empty() && rest == suffix),
+        Some(suffix) if !host.starts_with('*') => {
+            host.split_once('.').is_some_and(|(first, rest)| !first.is_empty() && rest == suffix)
+        }
         _ => false,
     }
 }
@@ -341,11 +329,7 @@ pub fn service_port_name(protocol: ServerProtocol, port: u32) -> String {
         ServerProtocol::Https => ("https", 443),
         ServerProtocol::Tls => ("tls", 443),
     };
-    if port == conventional {
-        prefix.to_string()
-    } else {
-        format!("{prefix}-{port}")
-    }
+    if port == conventional { prefix.to_string() } else { format!("{prefix}-{port}") }
 }
 
 /// The effective Service type of a gateway's workload.
@@ -381,11 +365,8 @@ pub fn resolve(instance: &str, spec: &MeshIngressSpec) -> Model {
         .enumerate()
         .map(|(gi, gateway)| {
             let path = format!("spec.gateways[{gi}]");
-            let workload = gateway
-                .workload
-                .name
-                .clone()
-                .unwrap_or_else(|| default_workload_name(&gateway.name));
+            let workload =
+                gateway.workload.name.clone().unwrap_or_else(|| default_workload_name(&gateway.name));
             let selector = if gateway.workload.labels.is_empty() {
                 BTreeMap::from([("istio".to_string(), istio_label(&workload))])
             } else {
@@ -394,11 +375,7 @@ pub fn resolve(instance: &str, spec: &MeshIngressSpec) -> Model {
             let defaulted = gateway.servers.is_empty();
             let written: Vec<Server> = if defaulted {
                 vec![
-                    Server {
-                        port: 443,
-                        protocol: ServerProtocol::Https,
-                        ..Default::default()
-                    },
+                    Server { port: 443, protocol: ServerProtocol::Https, ..Default::default() },
                     Server {
                         port: 80,
                         protocol: ServerProtocol::Http,
@@ -411,18 +388,13 @@ pub fn resolve(instance: &str, spec: &MeshIngressSpec) -> Model {
             };
             // Istio's redirect sends clients to https://host/ (port 443), so it is a sensible default
             // only when the gateway serves HTTPS on 443.
-            let has_https = written
-                .iter()
-                .any(|s| s.protocol == ServerProtocol::Https && s.port == 443);
+            let has_https = written.iter().any(|s| s.protocol == ServerProtocol::Https && s.port == 443);
             let servers = written
                 .iter()
                 .enumerate()
                 .map(|(si, server)| {
-                    let server_path = if defaulted {
-                        format!("{path}.servers")
-                    } else {
-                        format!("{path}.servers[{si}]")
-                    };
+                    let server_path =
+                        if defaulted { format!("{path}.servers") } else { format!("{path}.servers[{si}]") };
                     let (hosts, hosts_path) = if server.hosts.is_empty() {
                         (spec.domains.clone(), domains_path.clone())
                     } else {
@@ -477,11 +449,7 @@ pub fn resolve(instance: &str, spec: &MeshIngressSpec) -> Model {
                         port: server.port,
                         protocol: server.protocol,
                         name: server.name.clone().unwrap_or_else(|| {
-                            format!(
-                                "{}-{}",
-                                server.protocol.as_str().to_ascii_lowercase(),
-                                server.port
-                            )
+                            format!("{}-{}", server.protocol.as_str().to_ascii_lowercase(), server.port)
                         }),
                         hosts,
                         hosts_path,
@@ -538,21 +506,14 @@ pub fn resolve(instance: &str, spec: &MeshIngressSpec) -> Model {
         let mut hosts = Vec::new();
         for &index in &workload.gateways {
             for server in &gateways[index].servers {
-                ports
-                    .entry(server.port)
-                    .or_insert_with(|| service_port_name(server.protocol, server.port));
+                ports.entry(server.port).or_insert_with(|| service_port_name(server.protocol, server.port));
             }
             hosts.extend(gateways[index].hosts());
         }
         hosts.sort();
         hosts.dedup();
         workload.ports = std::iter::once(("status-port".to_string(), STATUS_PORT))
-            .chain(
-                ports
-                    .into_iter()
-                    .filter(|(p, _)| *p != STATUS_PORT)
-                    .map(|(p, n)| (n, p)),
-            )
+            .chain(ports.into_iter().filter(|(p, _)| *p != STATUS_PORT).map(|(p, n)| (n, p)))
             .collect();
         workload.hosts = hosts;
     }
@@ -572,15 +533,8 @@ pub fn resolve(instance: &str, spec: &MeshIngressSpec) -> Model {
             CertificateModel {
                 path,
                 name: certificate.name.clone(),
-                secret_name: certificate
-                    .secret_name
-                    .clone()
-                    .unwrap_or_else(|| certificate.name.clone()),
-                issuer: certificate
-                    .issuer
-                    .clone()
-                    .or_else(|| first_issuer.clone())
-                    .unwrap_or_default(),
+                secret_name: certificate.secret_name.clone().unwrap_or_else(|| certificate.name.clone()),
+                issuer: certificate.issuer.clone().or_else(|| first_issuer.clone()).unwrap_or_default(),
                 issuer_kind: certificate.issuer_kind,
                 dns_names,
                 dns_names_path,
@@ -653,10 +607,7 @@ pub fn resolve(instance: &str, spec: &MeshIngressSpec) -> Model {
         .collect();
 
     let service_account_of = |gateway_name: &str| {
-        gateways
-            .iter()
-            .find(|g| g.name == gateway_name)
-            .map(|g| (spec.namespace.clone(), g.workload.clone()))
+        gateways.iter().find(|g| g.name == gateway_name).map(|g| (spec.namespace.clone(), g.workload.clone()))
     };
     let namespaces = spec
         .namespaces
@@ -718,39 +669,23 @@ mod tests {
     fn defaults_match_the_api_contract() {
         let spec = MeshIngressSpec {
             domains: vec!["*.sandbox.example.com".into()],
-            gateways: vec![Gateway {
-                name: "external".into(),
-                ..Default::default()
-            }],
-            certificates: vec![Certificate {
-                name: "letsencrypt-prod".into(),
-                ..Default::default()
-            }],
+            gateways: vec![Gateway { name: "external".into(), ..Default::default() }],
+            certificates: vec![Certificate { name: "letsencrypt-prod".into(), ..Default::default() }],
             ..Default::default()
         };
         let model = resolve("sandbox", &spec);
         let gw = &model.gateways[0];
         assert_eq!(gw.workload, "istio-ingressgateway-external");
-        assert_eq!(
-            gw.selector.get("istio").map(String::as_str),
-            Some("ingressgateway-external")
-        );
+        assert_eq!(gw.selector.get("istio").map(String::as_str), Some("ingressgateway-external"));
         assert_eq!(gw.servers.len(), 2);
         let https = &gw.servers[0];
         assert_eq!(https.tls.as_ref().unwrap().credential_name, "letsencrypt-prod");
-        assert_eq!(
-            https.tls.as_ref().unwrap().min_protocol_version,
-            TlsVersion::Tlsv12
-        );
+        assert_eq!(https.tls.as_ref().unwrap().min_protocol_version, TlsVersion::Tlsv12);
         assert!(gw.servers[1].https_redirect);
         let wl = &model.workloads[0];
         assert_eq!(
             wl.ports,
-            [
-                ("status-port".to_string(), 15021),
-                ("http2".to_string(), 80),
-                ("https".to_string(), 443)
-            ]
+            [("status-port".to_string(), 15021), ("http2".to_string(), 80), ("https".to_string(), 443)]
         );
         assert_eq!(wl.replicas.minimum(), 2);
         assert_eq!(wl.service_type, ServiceType::LoadBalancer);

@@ -40,12 +40,7 @@ pub struct Outcome {
 
 fn unchanged(items: Vec<Value>, results: Vec<KrmResult>) -> Outcome {
     let origins = (0..items.len()).map(Some).collect();
-    Outcome {
-        items,
-        results,
-        changes: merge::Summary::default(),
-        origins,
-    }
+    Outcome { items, results, changes: merge::Summary::default(), origins }
 }
 
 impl Outcome {
@@ -80,11 +75,7 @@ pub fn process(items: Vec<Value>, function_config: Option<&Value>, mode: Mode) -
                 );
             }
             result::sort_results(&mut results);
-            return Outcome {
-                items,
-                results,
-                ..Default::default()
-            };
+            return Outcome { items, results, ..Default::default() };
         }
     };
     let mut outcome = process_config(items, &config, mode);
@@ -95,52 +86,30 @@ pub fn process(items: Vec<Value>, function_config: Option<&Value>, mode: Mode) -
 /// Run the function with an already decoded config.
 pub fn process_config(mut items: Vec<Value>, config: &Config, mode: Mode) -> Outcome {
     let model = model::resolve(&config.instance, &config.spec);
-    let mut results: Vec<KrmResult> = validate::validate(&model)
-        .into_iter()
-        .map(|r| config.result(r))
-        .collect();
+    let mut results: Vec<KrmResult> =
+        validate::validate(&model).into_iter().map(|r| config.result(r)).collect();
     if result::has_errors(&results) {
-        return Outcome {
-            items,
-            results,
-            ..Default::default()
-        };
+        return Outcome { items, results, ..Default::default() };
     }
     let generated = match render::render(&model) {
         Ok(generated) => generated,
         Err(e) => {
             results.push(config.result(KrmResult::error(format!("cannot render: {e}"))));
-            return Outcome {
-                items,
-                results,
-                ..Default::default()
-            };
+            return Outcome { items, results, ..Default::default() };
         }
     };
     let count = generated.len();
     let mut changes = merge::Summary::default();
     let mut origins: Option<Vec<Option<usize>>> = None;
-    let placement = (mode == Mode::Krm).then(|| Placement {
-        directory: config.directory(),
-    });
+    let placement = (mode == Mode::Krm).then(|| Placement { directory: config.directory() });
     let deferrable: BTreeSet<ObjectId> = generated
         .iter()
         .filter(|g| g.object.get("kind").and_then(Value::as_str) == Some("Namespace"))
         .filter(|g| crate::krm::object::name(&g.object) == config.spec.namespace)
         .map(|g| g.id())
         .collect();
-    match merge::merge(
-        &mut items,
-        generated,
-        &config.instance,
-        placement.as_ref(),
-        &deferrable,
-    ) {
-        Ok(merge::Merged {
-            summary,
-            notes,
-            origins: merged_origins,
-        }) => {
+    match merge::merge(&mut items, generated, &config.instance, placement.as_ref(), &deferrable) {
+        Ok(merge::Merged { summary, notes, origins: merged_origins }) => {
             origins = Some(merged_origins);
             results.extend(notes.into_iter().map(|r| config.result(r)));
             // The summary depends only on the config and the input, so a second run reports the same.
@@ -156,12 +125,7 @@ pub fn process_config(mut items: Vec<Value>, config: &Config, mode: Mode) -> Out
         Err(errors) => results.extend(errors.into_iter().map(|r| config.result(r))),
     }
     match origins {
-        Some(origins) => Outcome {
-            items,
-            results,
-            changes,
-            origins,
-        },
+        Some(origins) => Outcome { items, results, changes, origins },
         None => unchanged(items, results),
     }
 }

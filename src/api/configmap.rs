@@ -31,11 +31,7 @@ pub const KEYS: &[Key] = &[
     Key {
         name: "domains",
         doc: "Host names, comma- or space-separated (`*.sandbox.example.com,example.com`); the gateway serves them and the certificate covers them.",
-        spec_paths: &[
-            "spec.domains",
-            "spec.certificates[0].dnsNames",
-            "spec.gateways[0].servers",
-        ],
+        spec_paths: &["spec.domains", "spec.certificates[0].dnsNames", "spec.gateways[0].servers"],
     },
     Key {
         name: "namespace",
@@ -47,11 +43,7 @@ pub const KEYS: &[Key] = &[
         doc: "Istio revision. Default: the default revision.",
         spec_paths: &["spec.revision"],
     },
-    Key {
-        name: "gateway",
-        doc: "Gateway name. Default `external`.",
-        spec_paths: &["spec.gateways[0].name"],
-    },
+    Key { name: "gateway", doc: "Gateway name. Default `external`.", spec_paths: &["spec.gateways[0].name"] },
     Key {
         name: "scope",
         doc: "`external` (default) or `internal`.",
@@ -100,10 +92,7 @@ pub const KEYS: &[Key] = &[
     Key {
         name: "route53Region",
         doc: "Use DNS-01 through Route 53 in this region (required for wildcard domains).",
-        spec_paths: &[
-            "spec.issuers[0].acme.solvers[0].dns01.route53.region",
-            "spec.issuers[0].acme.solvers",
-        ],
+        spec_paths: &["spec.issuers[0].acme.solvers[0].dns01.route53.region", "spec.issuers[0].acme.solvers"],
     },
     Key {
         name: "route53HostedZoneID",
@@ -120,11 +109,7 @@ pub const KEYS: &[Key] = &[
         doc: "Application namespaces to manage (injection, mTLS), comma-separated.",
         spec_paths: &["spec.namespaces"],
     },
-    Key {
-        name: "mtls",
-        doc: "`STRICT` (default) or `PERMISSIVE`.",
-        spec_paths: &["spec.mtls.mode"],
-    },
+    Key { name: "mtls", doc: "`STRICT` (default) or `PERMISSIVE`.", spec_paths: &["spec.mtls.mode"] },
     Key {
         name: "meshWideMTLS",
         doc: "`true` to also emit the mesh-wide PeerAuthentication. Default `false`.",
@@ -165,12 +150,7 @@ impl PathMap {
 }
 
 fn list(value: &str) -> Vec<String> {
-    value
-        .split([',', ' ', '\n', '\t'])
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-        .collect()
+    value.split([',', ' ', '\n', '\t']).map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect()
 }
 
 fn parse_enum<T: DeserializeOwned>(
@@ -190,10 +170,7 @@ fn parse_enum<T: DeserializeOwned>(
                         "unsupported value {value:?}, did you mean {s:?}? (expected one of {})",
                         options.join(", ")
                     ),
-                    None => format!(
-                        "unsupported value {value:?}, expected one of {}",
-                        options.join(", ")
-                    ),
+                    None => format!("unsupported value {value:?}, expected one of {}", options.join(", ")),
                 },
                 value: Some(Value::String(value.to_string())),
                 suggestion,
@@ -286,10 +263,8 @@ pub fn decode(
         }
     };
 
-    let mut spec = MeshIngressSpec {
-        domains: get("domains").map(list).unwrap_or_default(),
-        ..Default::default()
-    };
+    let mut spec =
+        MeshIngressSpec { domains: get("domains").map(list).unwrap_or_default(), ..Default::default() };
     if let Some(ns) = get("namespace") {
         spec.namespace = ns.trim().to_string();
     }
@@ -297,22 +272,16 @@ pub fn decode(
         spec.revision = rev.trim().to_string();
     }
 
-    let mut gateway = Gateway {
-        name: get("gateway").unwrap_or("external").trim().to_string(),
-        ..Default::default()
-    };
+    let mut gateway =
+        Gateway { name: get("gateway").unwrap_or("external").trim().to_string(), ..Default::default() };
     if let Some(scope) = get("scope")
         && let Some(s) = parse_enum("scope", scope, &["external", "internal"], &mut problems)
     {
         gateway.scope = s;
     }
     if let Some(provider) = get("provider")
-        && let Some(p) = parse_enum(
-            "provider",
-            provider,
-            &["none", "aws-nlb", "aws-alb", "gcp", "azure"],
-            &mut problems,
-        )
+        && let Some(p) =
+            parse_enum("provider", provider, &["none", "aws-nlb", "aws-alb", "gcp", "azure"], &mut problems)
     {
         gateway.load_balancer.provider = p;
     }
@@ -320,12 +289,8 @@ pub fn decode(
         gateway.load_balancer.name = Some(name.trim().to_string());
     }
     if let Some(t) = get("serviceType") {
-        gateway.service.type_ = parse_enum(
-            "serviceType",
-            t,
-            &["LoadBalancer", "NodePort", "ClusterIP"],
-            &mut problems,
-        );
+        gateway.service.type_ =
+            parse_enum("serviceType", t, &["LoadBalancer", "NodePort", "ClusterIP"], &mut problems);
     }
     if let Some(v) = get("externalDNS") {
         gateway.external_dns.enabled = parse_bool("externalDNS", v, &mut problems).unwrap_or(false);
@@ -333,16 +298,10 @@ pub fn decode(
     spec.gateways.push(gateway);
 
     let acme_server = get("acmeServer").unwrap_or("production").trim().to_string();
-    let default_issuer = if acme_server == "staging" {
-        "letsencrypt-staging"
-    } else {
-        "letsencrypt-prod"
-    };
+    let default_issuer = if acme_server == "staging" { "letsencrypt-staging" } else { "letsencrypt-prod" };
     let issuer = get("issuer").unwrap_or(default_issuer).trim().to_string();
     spec.certificates.push(Certificate {
-        name: get("certificate")
-            .map(|c| c.trim().to_string())
-            .unwrap_or_else(|| format!("{instance}-tls")),
+        name: get("certificate").map(|c| c.trim().to_string()).unwrap_or_else(|| format!("{instance}-tls")),
         issuer: Some(issuer.clone()),
         ..Default::default()
     });
@@ -359,9 +318,7 @@ pub fn decode(
                 ..Default::default()
             },
             None => Solver {
-                http01: Some(Http01 {
-                    gateway: spec.gateways[0].name.clone(),
-                }),
+                http01: Some(Http01 { gateway: spec.gateways[0].name.clone() }),
                 ..Default::default()
             },
         };
@@ -388,11 +345,7 @@ pub fn decode(
     if let Some(namespaces) = get("namespaces") {
         spec.namespaces = list(namespaces)
             .into_iter()
-            .map(|name| AppNamespace {
-                name,
-                injection: true,
-                ..Default::default()
-            })
+            .map(|name| AppNamespace { name, injection: true, ..Default::default() })
             .collect();
     }
     if let Some(mode) = get("mtls")
@@ -412,18 +365,8 @@ pub fn decode(
     }
     let mut resource_ref = resource_ref.clone();
     // Results about this config name the instance the user chose, not kpt's `function-input`.
-    resource_ref.name = if instance.is_empty() {
-        resource_ref.name
-    } else {
-        resource_ref.name.clone()
-    };
-    Ok(Config {
-        instance,
-        spec,
-        source: ConfigSource::ConfigMap(PathMap),
-        resource_ref,
-        file,
-    })
+    resource_ref.name = if instance.is_empty() { resource_ref.name } else { resource_ref.name.clone() };
+    Ok(Config { instance, spec, source: ConfigSource::ConfigMap(PathMap), resource_ref, file })
 }
 
 #[cfg(test)]
@@ -450,10 +393,7 @@ mod tests {
     fn builds_the_common_case() {
         let config = decode_cm(json!({"name": "sandbox", "domains": "*.sandbox.example.com, sandbox.example.com", "email": "ops@example.com", "route53Region": "us-east-1"})).unwrap();
         assert_eq!(config.instance, "sandbox");
-        assert_eq!(
-            config.spec.domains,
-            ["*.sandbox.example.com", "sandbox.example.com"]
-        );
+        assert_eq!(config.spec.domains, ["*.sandbox.example.com", "sandbox.example.com"]);
         assert_eq!(config.spec.certificates[0].name, "sandbox-tls");
         let acme = config.spec.issuers[0].acme.as_ref().unwrap();
         assert_eq!(acme.email, "ops@example.com");
@@ -477,11 +417,7 @@ mod tests {
                 .iter()
                 .any(|m| m.contains("data.domain: unknown key \"domain\", did you mean \"domains\""))
         );
-        assert!(
-            messages
-                .iter()
-                .any(|m| m.contains("data.scope: unsupported value \"publik\""))
-        );
+        assert!(messages.iter().any(|m| m.contains("data.scope: unsupported value \"publik\"")));
     }
 
     #[test]
@@ -493,9 +429,6 @@ mod tests {
             "data.route53Region"
         );
         assert_eq!(map.translate("spec.gateways[0].name"), "data.gateway");
-        assert_eq!(
-            map.translate("spec.routes"),
-            "spec.routes (derived from the ConfigMap)"
-        );
+        assert_eq!(map.translate("spec.routes"), "spec.routes (derived from the ConfigMap)");
     }
 }

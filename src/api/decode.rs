@@ -72,10 +72,8 @@ impl<'s> SchemaChecker<'s> {
     fn walk(&self, schema: &'s Value, value: &mut Value, path: &str, problems: &mut Vec<Problem>) {
         let (schema, def_name) = self.resolve(schema);
 
-        if let Some(alternatives) = schema
-            .get("anyOf")
-            .or_else(|| schema.get("oneOf"))
-            .and_then(Value::as_array)
+        if let Some(alternatives) =
+            schema.get("anyOf").or_else(|| schema.get("oneOf")).and_then(Value::as_array)
         {
             self.walk_alternatives(alternatives, value, path, problems);
             return;
@@ -117,11 +115,8 @@ impl<'s> SchemaChecker<'s> {
                 _ => Vec::new(),
             };
             if !allowed.is_empty() && !allowed.iter().any(|t| type_matches(t, value)) {
-                let expected = allowed
-                    .iter()
-                    .filter(|t| **t != "null")
-                    .map(|t| article(t))
-                    .collect::<Vec<_>>();
+                let expected =
+                    allowed.iter().filter(|t| **t != "null").map(|t| article(t)).collect::<Vec<_>>();
                 problems.push(type_problem(path, &expected.join(" or "), value));
                 return;
             }
@@ -149,21 +144,15 @@ impl<'s> SchemaChecker<'s> {
                     if let Some(child) = properties.and_then(|p| p.get(key)) {
                         self.walk(child, item, &child_path, problems);
                     } else if closed {
-                        let known: Vec<&str> = properties
-                            .map(|p| p.keys().map(String::as_str).collect())
-                            .unwrap_or_default();
+                        let known: Vec<&str> =
+                            properties.map(|p| p.keys().map(String::as_str).collect()).unwrap_or_default();
                         let suggestion = suggest(key, &known);
                         let message = match &suggestion {
                             Some(s) => format!("unknown field {key:?}, did you mean {s:?}?"),
                             None if known.is_empty() => format!("unknown field {key:?}"),
                             None => format!("unknown field {key:?}, expected one of: {}", known.join(", ")),
                         };
-                        problems.push(Problem {
-                            path: child_path,
-                            message,
-                            value: None,
-                            suggestion,
-                        });
+                        problems.push(Problem { path: child_path, message, value: None, suggestion });
                     } else if let Some(child) = additional.filter(|a| a.is_object()) {
                         self.walk(child, item, &child_path, problems);
                     }
@@ -204,12 +193,10 @@ impl<'s> SchemaChecker<'s> {
             .iter()
             .map(|alt| {
                 let (alt, _) = self.resolve(alt);
-                alt.get("const")
-                    .cloned()
-                    .or_else(|| match alt.get("enum").and_then(Value::as_array) {
-                        Some(values) if values.len() == 1 => values.first().cloned(),
-                        _ => None,
-                    })
+                alt.get("const").cloned().or_else(|| match alt.get("enum").and_then(Value::as_array) {
+                    Some(values) if values.len() == 1 => values.first().cloned(),
+                    _ => None,
+                })
             })
             .collect();
         if let Some(constants) = constants {
@@ -273,12 +260,7 @@ fn type_problem(path: &str, expected: &str, value: &Value) -> Problem {
     if expected.contains("string") && (value.is_boolean() || value.is_number()) {
         message.push_str("; quote the value to keep it as text");
     }
-    Problem {
-        path: path.to_string(),
-        message,
-        value: Some(value.clone()),
-        suggestion: None,
-    }
+    Problem { path: path.to_string(), message, value: Some(value.clone()), suggestion: None }
 }
 
 fn enum_problem(path: &str, value: &Value, options: &[Value]) -> Problem {
@@ -291,18 +273,9 @@ fn enum_problem(path: &str, value: &Value, options: &[Value]) -> Problem {
             show(value),
             names.join(", ")
         ),
-        None => format!(
-            "unsupported value {}, expected one of {}",
-            show(value),
-            names.join(", ")
-        ),
+        None => format!("unsupported value {}, expected one of {}", show(value), names.join(", ")),
     };
-    Problem {
-        path: path.to_string(),
-        message,
-        value: Some(value.clone()),
-        suggestion,
-    }
+    Problem { path: path.to_string(), message, value: Some(value.clone()), suggestion }
 }
 
 fn check_range(schema: &Value, number: &serde_json::Number, path: &str, problems: &mut Vec<Problem>) {
@@ -340,10 +313,7 @@ pub fn show(value: &Value) -> String {
 /// Append a mapping key to a field path; keys that are not plain identifiers are bracket-quoted
 /// (`nodeSelector["kubernetes.io/os"]`).
 pub fn join_key(path: &str, key: &str) -> String {
-    let plain = !key.is_empty()
-        && key
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    let plain = !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
     match (path.is_empty(), plain) {
         (true, true) => key.to_string(),
         (false, true) => format!("{path}.{key}"),
@@ -353,12 +323,8 @@ pub fn join_key(path: &str, key: &str) -> String {
 
 /// The known name closest to `input`, when it is close enough to be a likely typo.
 pub fn suggest(input: &str, known: &[&str]) -> Option<String> {
-    let normalized = |s: &str| {
-        s.chars()
-            .filter(|c| *c != '_' && *c != '-')
-            .collect::<String>()
-            .to_lowercase()
-    };
+    let normalized =
+        |s: &str| s.chars().filter(|c| *c != '_' && *c != '-').collect::<String>().to_lowercase();
     let target = normalized(input);
     let mut best: Option<(usize, &str)> = None;
     for candidate in known {
@@ -434,10 +400,7 @@ mod tests {
             "labels": {"kubernetes.io/os": true},
         });
         let problems = SchemaChecker::new(&root).check(&mut value, "spec");
-        let lines: Vec<String> = problems
-            .iter()
-            .map(|p| format!("{}: {}", p.path, p.message))
-            .collect();
+        let lines: Vec<String> = problems.iter().map(|p| format!("{}: {}", p.path, p.message)).collect();
         assert!(
             lines.contains(&"spec.mdoe: unknown field \"mdoe\", did you mean \"mode\"?".to_string()),
             "{lines:#?}"
@@ -448,17 +411,9 @@ mod tests {
                 .any(|l| l.starts_with("spec.mode: unsupported value \"SIMPEL\", did you mean \"SIMPLE\""))
         );
         assert!(lines.contains(&"spec.port: 70000 is out of range, expected 1-65535".to_string()));
-        assert!(
-            lines
-                .iter()
-                .any(|l| l.starts_with("spec.opt.nmae: unknown field"))
-        );
+        assert!(lines.iter().any(|l| l.starts_with("spec.opt.nmae: unknown field")));
         assert!(lines.contains(&"spec.opt.name: required field \"name\" is missing".to_string()));
-        assert!(
-            lines
-                .iter()
-                .any(|l| l.starts_with("spec.list[1].name: expected a string, found integer 3"))
-        );
+        assert!(lines.iter().any(|l| l.starts_with("spec.list[1].name: expected a string, found integer 3")));
         assert!(lines.iter().any(|l| {
             l.starts_with("spec.labels[\"kubernetes.io/os\"]: expected a string, found boolean true; quote")
         }));
@@ -475,10 +430,7 @@ mod tests {
 
     #[test]
     fn suggestions_tolerate_case_and_separators() {
-        assert_eq!(
-            suggest("min_replicas", &["minReplicas", "maxReplicas"]),
-            Some("minReplicas".to_string())
-        );
+        assert_eq!(suggest("min_replicas", &["minReplicas", "maxReplicas"]), Some("minReplicas".to_string()));
         assert_eq!(suggest("zzzzzz", &["minReplicas"]), None);
         assert_eq!(suggest("hosts", &["hosts", "port"]), Some("hosts".to_string()));
     }

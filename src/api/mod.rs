@@ -98,10 +98,7 @@ pub struct DecodeError {
 
 impl From<Vec<KrmResult>> for DecodeError {
     fn from(results: Vec<KrmResult>) -> Self {
-        DecodeError {
-            results,
-            ..Default::default()
-        }
+        DecodeError { results, ..Default::default() }
     }
 }
 
@@ -165,12 +162,7 @@ fn decode_mesh_ingress(
                 Some(s) => format!("unknown field {key:?}, did you mean {s:?}?"),
                 None => format!("unknown field {key:?}, expected one of: {}", TOP_LEVEL.join(", ")),
             };
-            problems.push(Problem {
-                path: decode::join_key("", key),
-                message,
-                value: None,
-                suggestion,
-            });
+            problems.push(Problem { path: decode::join_key("", key), message, value: None, suggestion });
         }
     }
     let instance = match config.pointer("/metadata/name") {
@@ -211,11 +203,8 @@ fn decode_mesh_ingress(
         // First drop only unknown fields (an out-of-range value often still reads); then every
         // offending value. Findings under any of these paths are suppressed either way.
         let removed: Vec<String> = problems.iter().map(|p| p.path.clone()).collect();
-        let unknown: Vec<&String> = problems
-            .iter()
-            .filter(|p| p.message.starts_with("unknown field"))
-            .map(|p| &p.path)
-            .collect();
+        let unknown: Vec<&String> =
+            problems.iter().filter(|p| p.message.starts_with("unknown field")).map(|p| &p.path).collect();
         let attempt = |paths: &[&String]| {
             let mut candidate = spec.clone();
             for path in paths {
@@ -333,32 +322,20 @@ mod tests {
         }))))
         .unwrap_err()
         .results;
-        let paths: Vec<&str> = errors
-            .iter()
-            .filter_map(|r| r.field.as_ref())
-            .map(|f| f.path.as_str())
-            .collect();
+        let paths: Vec<&str> =
+            errors.iter().filter_map(|r| r.field.as_ref()).map(|f| f.path.as_str()).collect();
         assert_eq!(paths.len(), 3, "{errors:#?}");
         assert!(paths.contains(&"spec.gateways[0].servers[0].tls.mdoe"));
         assert!(paths.contains(&"spec.mtls.mode"));
         assert!(paths.contains(&"spec.domain"));
-        assert!(
-            errors
-                .iter()
-                .all(|r| r.resource_ref.as_ref().is_some_and(|r| r.name == "sandbox"))
-        );
+        assert!(errors.iter().all(|r| r.resource_ref.as_ref().is_some_and(|r| r.name == "sandbox")));
     }
 
     #[test]
     fn splits_paths_and_removes_values() {
         assert_eq!(
             path_segments("spec.a[1][\"k/x\"].b"),
-            vec![
-                Ok("a".to_string()),
-                Err(1),
-                Ok("k/x".to_string()),
-                Ok("b".to_string())
-            ]
+            vec![Ok("a".to_string()), Err(1), Ok("k/x".to_string()), Ok("b".to_string())]
         );
         let mut v = json!({"a": [0, {"k/x": {"b": 1, "c": 2}}]});
         remove_path(&mut v, "spec.a[1][\"k/x\"].b");
@@ -378,11 +355,7 @@ mod tests {
 
     #[test]
     fn rejects_unknown_kinds_and_missing_config() {
-        assert!(
-            decode_config(None).unwrap_err().results[0]
-                .message
-                .contains("functionConfig is missing")
-        );
+        assert!(decode_config(None).unwrap_err().results[0].message.contains("functionConfig is missing"));
         let other = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "x"}});
         assert!(
             decode_config(Some(&other)).unwrap_err().results[0]
@@ -392,9 +365,7 @@ mod tests {
         let wrong =
             json!({"apiVersion": "mesh-ingress.dev/v1", "kind": "MeshIngress", "metadata": {"name": "x"}});
         assert!(
-            decode_config(Some(&wrong)).unwrap_err().results[0]
-                .message
-                .contains("not supported for kind")
+            decode_config(Some(&wrong)).unwrap_err().results[0].message.contains("not supported for kind")
         );
     }
 }

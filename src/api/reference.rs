@@ -30,9 +30,8 @@ fn resolve<'a>(root: &'a Value, schema: &'a Value) -> (&'a Value, Option<&'a str
 /// The schema of a property, looking through `Option` (`anyOf: [T, null]`).
 fn unwrap_optional<'a>(root: &'a Value, schema: &'a Value) -> (&'a Value, Option<&'a str>) {
     if let Some(alternatives) = schema.get("anyOf").and_then(Value::as_array)
-        && let Some(non_null) = alternatives
-            .iter()
-            .find(|a| a.get("type").and_then(Value::as_str) != Some("null"))
+        && let Some(non_null) =
+            alternatives.iter().find(|a| a.get("type").and_then(Value::as_str) != Some("null"))
     {
         return resolve(root, non_null);
     }
@@ -43,26 +42,16 @@ fn enum_values(root: &Value, schema: &Value) -> Option<Vec<String>> {
     let (schema, _) = unwrap_optional(root, schema);
     if let Some(values) = schema.get("enum").and_then(Value::as_array) {
         return Some(
-            values
-                .iter()
-                .map(|v| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()))
-                .collect(),
+            values.iter().map(|v| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())).collect(),
         );
     }
     let alternatives = schema.get("oneOf").and_then(Value::as_array)?;
-    alternatives
-        .iter()
-        .map(|a| a.get("const").and_then(Value::as_str).map(str::to_string))
-        .collect()
+    alternatives.iter().map(|a| a.get("const").and_then(Value::as_str).map(str::to_string)).collect()
 }
 
 fn type_name(root: &Value, schema: &Value) -> String {
     if let Some(values) = enum_values(root, schema) {
-        return values
-            .iter()
-            .map(|v| format!("`{v}`"))
-            .collect::<Vec<_>>()
-            .join(" \\| ");
+        return values.iter().map(|v| format!("`{v}`")).collect::<Vec<_>>().join(" \\| ");
     }
     let (resolved, name) = unwrap_optional(root, schema);
     if let Some(name) = name.filter(|n| n.starts_with("io.k8s.")) {
@@ -78,11 +67,7 @@ fn type_name(root: &Value, schema: &Value) -> String {
     }
     let types: Vec<&str> = match resolved.get("type") {
         Some(Value::String(t)) => vec![t.as_str()],
-        Some(Value::Array(ts)) => ts
-            .iter()
-            .filter_map(Value::as_str)
-            .filter(|t| *t != "null")
-            .collect(),
+        Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).filter(|t| *t != "null").collect(),
         _ => Vec::new(),
     };
     match types.first().copied() {
@@ -108,14 +93,7 @@ fn default_text(schema: &Value) -> String {
         Some(Value::Object(o)) if o.is_empty() => "`{}`".to_string(),
         // Nested defaults are listed field by field below.
         Some(Value::Object(_)) => "see fields".to_string(),
-        Some(v) => format!(
-            "`{}`",
-            if let Some(s) = v.as_str() {
-                s.to_string()
-            } else {
-                v.to_string()
-            }
-        ),
+        Some(v) => format!("`{}`", if let Some(s) = v.as_str() { s.to_string() } else { v.to_string() }),
     }
 }
 
@@ -132,20 +110,13 @@ fn walk(root: &Value, schema: &Value, path: &str, out: &mut String, depth: usize
         return;
     }
     let (target, item_name) = match resolved.get("type").and_then(Value::as_str) {
-        Some("array") => resolved
-            .get("items")
-            .map(|i| unwrap_optional(root, i))
-            .unwrap_or((resolved, None)),
+        Some("array") => resolved.get("items").map(|i| unwrap_optional(root, i)).unwrap_or((resolved, None)),
         _ => (resolved, None),
     };
     if item_name.is_some_and(|n| n.starts_with("io.k8s.")) {
         return;
     }
-    let suffix = if resolved.get("type").and_then(Value::as_str) == Some("array") {
-        "[]"
-    } else {
-        ""
-    };
+    let suffix = if resolved.get("type").and_then(Value::as_str) == Some("array") { "[]" } else { "" };
     let Some(properties) = target.get("properties").and_then(Value::as_object) else {
         return;
     };
@@ -165,11 +136,7 @@ fn walk(root: &Value, schema: &Value, path: &str, out: &mut String, depth: usize
             out,
             "| `{field_path}` | {} | {} | {} |",
             type_name(root, property),
-            if default.is_empty() {
-                "—".to_string()
-            } else {
-                default
-            },
+            if default.is_empty() { "—".to_string() } else { default },
             one_line(description).replace('|', "\\|")
         );
         walk(root, property, &field_path, out, depth + 1);

@@ -17,10 +17,7 @@ pub fn spec_json_schema() -> Value {
 /// JSON Schema of a whole MeshIngress document (apiVersion, kind, metadata, spec).
 pub fn json_schema() -> Value {
     let mut spec = spec_json_schema();
-    let defs = spec
-        .as_object_mut()
-        .and_then(|s| s.remove("$defs"))
-        .unwrap_or_else(|| json!({}));
+    let defs = spec.as_object_mut().and_then(|s| s.remove("$defs")).unwrap_or_else(|| json!({}));
     if let Some(s) = spec.as_object_mut() {
         s.remove("$schema");
         s.remove("title");
@@ -116,13 +113,10 @@ mod tests {
     fn walk(value: &Value, path: &str, visit: &mut dyn FnMut(&str, &Value)) {
         visit(path, value);
         match value {
-            Value::Object(map) => map
-                .iter()
-                .for_each(|(k, v)| walk(v, &format!("{path}.{k}"), visit)),
-            Value::Array(items) => items
-                .iter()
-                .enumerate()
-                .for_each(|(i, v)| walk(v, &format!("{path}[{i}]"), visit)),
+            Value::Object(map) => map.iter().for_each(|(k, v)| walk(v, &format!("{path}.{k}"), visit)),
+            Value::Array(items) => {
+                items.iter().enumerate().for_each(|(i, v)| walk(v, &format!("{path}[{i}]"), visit))
+            }
             _ => {}
         }
     }
@@ -140,10 +134,7 @@ mod tests {
             }
         });
         assert!(refs.is_empty(), "unresolved $ref at {refs:?}");
-        assert_eq!(
-            schema["properties"]["spec"]["properties"]["namespace"]["default"],
-            "istio-ingress"
-        );
+        assert_eq!(schema["properties"]["spec"]["properties"]["namespace"]["default"], "istio-ingress");
     }
 
     #[test]

@@ -271,11 +271,7 @@ pub struct PodDisruptionBudget {
 
 impl Default for PodDisruptionBudget {
     fn default() -> Self {
-        PodDisruptionBudget {
-            enabled: true,
-            min_available: None,
-            max_unavailable: None,
-        }
+        PodDisruptionBudget { enabled: true, min_available: None, max_unavailable: None }
     }
 }
 
@@ -491,11 +487,7 @@ pub struct ExternalDns {
 
 impl Default for ExternalDns {
     fn default() -> Self {
-        ExternalDns {
-            enabled: false,
-            annotation_prefix: default_external_dns_prefix(),
-            ttl: None,
-        }
+        ExternalDns { enabled: false, annotation_prefix: default_external_dns_prefix(), ttl: None }
     }
 }
 
@@ -1144,11 +1136,7 @@ mod tests {
 
     fn same_as_empty<T: Default + DeserializeOwned + PartialEq + std::fmt::Debug>(what: &str) {
         let read: T = serde_json::from_value(serde_json::json!({})).unwrap();
-        assert_eq!(
-            T::default(),
-            read,
-            "{what}: Default differs from the serde defaults"
-        );
+        assert_eq!(T::default(), read, "{what}: Default differs from the serde defaults");
     }
 
     #[test]

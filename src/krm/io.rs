@@ -39,9 +39,8 @@ impl Limits {
     /// The limits, with `MESH_INGRESS_MAX_INPUT_BYTES` honoured when it is a valid number.
     pub fn from_env() -> Self {
         let mut limits = Limits::default();
-        if let Some(bytes) = std::env::var("MESH_INGRESS_MAX_INPUT_BYTES")
-            .ok()
-            .and_then(|v| v.trim().parse::<usize>().ok())
+        if let Some(bytes) =
+            std::env::var("MESH_INGRESS_MAX_INPUT_BYTES").ok().and_then(|v| v.trim().parse::<usize>().ok())
         {
             limits.max_input_bytes = bytes;
         }
@@ -95,14 +94,9 @@ fn serializer_options() -> serde_saphyr::SerializerOptions {
 /// Check size and encoding, returning the input as text.
 pub fn decode_text<'a>(bytes: &'a [u8], limits: &Limits) -> Result<&'a str, Error> {
     if bytes.len() > limits.max_input_bytes {
-        return Err(Error::InputTooLarge {
-            size: bytes.len(),
-            limit: limits.max_input_bytes,
-        });
+        return Err(Error::InputTooLarge { size: bytes.len(), limit: limits.max_input_bytes });
     }
-    std::str::from_utf8(bytes).map_err(|e| Error::NotUtf8 {
-        offset: e.valid_up_to(),
-    })
+    std::str::from_utf8(bytes).map_err(|e| Error::NotUtf8 { offset: e.valid_up_to() })
 }
 
 fn one_line(message: impl std::fmt::Display) -> String {
@@ -118,11 +112,8 @@ fn one_line(message: impl std::fmt::Display) -> String {
 
 /// Parse every YAML document in `text` (empty documents are skipped).
 pub fn parse_documents(text: &str, what: &str, limits: &Limits) -> Result<Vec<Value>, Error> {
-    let docs: Vec<Value> =
-        serde_saphyr::from_multiple_with_options(text, parse_options(limits)).map_err(|e| Error::Yaml {
-            what: what.to_string(),
-            message: one_line(e),
-        })?;
+    let docs: Vec<Value> = serde_saphyr::from_multiple_with_options(text, parse_options(limits))
+        .map_err(|e| Error::Yaml { what: what.to_string(), message: one_line(e) })?;
     Ok(docs.into_iter().filter(|d| !d.is_null()).collect())
 }
 
@@ -132,9 +123,7 @@ pub fn parse_document(text: &str, what: &str, limits: &Limits) -> Result<Value, 
     match docs.len() {
         0 => Err(Error::EmptyInput),
         1 => Ok(docs.remove(0)),
-        n => Err(Error::BadInput(format!(
-            "{what} holds {n} YAML documents; expected one"
-        ))),
+        n => Err(Error::BadInput(format!("{what} holds {n} YAML documents; expected one"))),
     }
 }
 
@@ -248,18 +237,9 @@ mod tests {
 
     #[test]
     fn rejects_invalid_utf8_and_oversize() {
-        assert!(matches!(
-            decode_text(b"a: \xff\n", &Limits::default()),
-            Err(Error::NotUtf8 { offset: 3 })
-        ));
-        let small = Limits {
-            max_input_bytes: 4,
-            ..Limits::default()
-        };
-        assert!(matches!(
-            decode_text(b"abcdef", &small),
-            Err(Error::InputTooLarge { .. })
-        ));
+        assert!(matches!(decode_text(b"a: \xff\n", &Limits::default()), Err(Error::NotUtf8 { offset: 3 })));
+        let small = Limits { max_input_bytes: 4, ..Limits::default() };
+        assert!(matches!(decode_text(b"abcdef", &small), Err(Error::InputTooLarge { .. })));
     }
 
     #[test]

@@ -25,11 +25,7 @@ impl Placement {
     /// The package-relative path of a generated file.
     pub fn path(&self, instance: &str, file: &str) -> String {
         let relative = format!("generated/{instance}/{file}");
-        if self.directory.is_empty() {
-            relative
-        } else {
-            format!("{}/{relative}", self.directory)
-        }
+        if self.directory.is_empty() { relative } else { format!("{}/{relative}", self.directory) }
     }
 }
 
@@ -198,10 +194,7 @@ pub fn merge(
             let next = used_indexes.entry(path.clone()).or_insert(0);
             set_annotations(
                 &mut value,
-                [
-                    (PATH_ANNOTATION.to_string(), path),
-                    (INDEX_ANNOTATION.to_string(), next.to_string()),
-                ],
+                [(PATH_ANNOTATION.to_string(), path), (INDEX_ANNOTATION.to_string(), next.to_string())],
             );
             *next += 1;
         }
@@ -225,11 +218,7 @@ pub fn merge(
     }
     origins.extend(placed.iter().map(|_| None));
     items.extend(placed);
-    Ok(Merged {
-        summary,
-        notes,
-        origins,
-    })
+    Ok(Merged { summary, notes, origins })
 }
 
 /// The regenerated object, with the orchestrator's annotations of its previous version.
@@ -284,9 +273,7 @@ mod tests {
     fn appends_then_replaces_in_place_and_prunes() {
         let user = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "user", "annotations": {"internal.config.kubernetes.io/path": "user.yaml"}}});
         let mut items = vec![user.clone()];
-        let placement = Placement {
-            directory: String::new(),
-        };
+        let placement = Placement { directory: String::new() };
         let Merged { summary, .. } = merge(
             &mut items,
             vec![generated("ConfigMap", "x", "1"), generated("ConfigMap", "y", "1")],
@@ -297,14 +284,8 @@ mod tests {
         .unwrap();
         assert_eq!(summary.created, 2);
         assert_eq!(items[0], user);
-        assert_eq!(
-            object::file_of(&items[1]),
-            Some(("generated/a/f.yaml".to_string(), 0))
-        );
-        assert_eq!(
-            object::file_of(&items[2]),
-            Some(("generated/a/f.yaml".to_string(), 1))
-        );
+        assert_eq!(object::file_of(&items[1]), Some(("generated/a/f.yaml".to_string(), 0)));
+        assert_eq!(object::file_of(&items[2]), Some(("generated/a/f.yaml".to_string(), 1)));
 
         // Re-render: x unchanged, y dropped, z new. x keeps its place and annotations.
         let before_x = items[1].clone();
@@ -320,35 +301,16 @@ mod tests {
         assert_eq!(items[1], before_x);
         assert_eq!(object::name(&items[2]), "z");
         // The pruned object's index is free again; the kept one's is not.
-        assert_eq!(
-            object::file_of(&items[2]),
-            Some(("generated/a/f.yaml".to_string(), 1))
-        );
+        assert_eq!(object::file_of(&items[2]), Some(("generated/a/f.yaml".to_string(), 1)));
     }
 
     #[test]
     fn fixed_point() {
         let mut items = vec![];
-        let placement = Placement {
-            directory: "pkg".to_string(),
-        };
-        merge(
-            &mut items,
-            vec![generated("ConfigMap", "x", "1")],
-            "a",
-            Some(&placement),
-            &none(),
-        )
-        .unwrap();
+        let placement = Placement { directory: "pkg".to_string() };
+        merge(&mut items, vec![generated("ConfigMap", "x", "1")], "a", Some(&placement), &none()).unwrap();
         let once = items.clone();
-        merge(
-            &mut items,
-            vec![generated("ConfigMap", "x", "1")],
-            "a",
-            Some(&placement),
-            &none(),
-        )
-        .unwrap();
+        merge(&mut items, vec![generated("ConfigMap", "x", "1")], "a", Some(&placement), &none()).unwrap();
         assert_eq!(items, once);
     }
 
@@ -357,33 +319,17 @@ mod tests {
         let foreign =
             json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x", "namespace": "ns"}});
         let mut items = vec![foreign.clone()];
-        let errors = merge(
-            &mut items,
-            vec![generated("ConfigMap", "x", "1")],
-            "a",
-            None,
-            &none(),
-        )
-        .unwrap_err();
-        assert!(
-            errors[0].message.contains("managed by no MeshIngress"),
-            "{errors:?}"
-        );
+        let errors =
+            merge(&mut items, vec![generated("ConfigMap", "x", "1")], "a", None, &none()).unwrap_err();
+        assert!(errors[0].message.contains("managed by no MeshIngress"), "{errors:?}");
         assert_eq!(items, vec![foreign]);
 
         let squatter = json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s", "annotations": {"internal.config.kubernetes.io/path": "generated/a/f.yaml"}}});
         let mut items = vec![squatter];
-        let placement = Placement {
-            directory: String::new(),
-        };
-        let errors = merge(
-            &mut items,
-            vec![generated("ConfigMap", "x", "1")],
-            "a",
-            Some(&placement),
-            &none(),
-        )
-        .unwrap_err();
+        let placement = Placement { directory: String::new() };
+        let errors =
+            merge(&mut items, vec![generated("ConfigMap", "x", "1")], "a", Some(&placement), &none())
+                .unwrap_err();
         assert!(errors[0].message.contains("did not generate"), "{errors:?}");
     }
 

@@ -114,12 +114,7 @@ impl ResourceList {
             None | Some(Value::Null) => None,
             Some(config) => Some(config),
         };
-        Ok(ResourceList {
-            items,
-            function_config,
-            results: Vec::new(),
-            segments: Vec::new(),
-        })
+        Ok(ResourceList { items, function_config, results: Vec::new(), segments: Vec::new() })
     }
 
     /// Write the ResourceList (items and results) as block YAML.
@@ -148,18 +143,8 @@ pub fn write_list(
         w.write_all(bytes).map_err(Error::Write)
     }
     let mut w = std::io::BufWriter::with_capacity(1 << 16, out);
-    put(
-        &mut w,
-        format!("apiVersion: {RESOURCE_LIST_API_VERSION}\nkind: {RESOURCE_LIST_KIND}\n").as_bytes(),
-    )?;
-    put(
-        &mut w,
-        if items.is_empty() {
-            b"items: []\n"
-        } else {
-            b"items:\n"
-        },
-    )?;
+    put(&mut w, format!("apiVersion: {RESOURCE_LIST_API_VERSION}\nkind: {RESOURCE_LIST_KIND}\n").as_bytes())?;
+    put(&mut w, if items.is_empty() { b"items: []\n" } else { b"items:\n" })?;
     for (index, item) in items.iter().enumerate() {
         if let Some(text) = verbatim.get(index).copied().flatten() {
             put(&mut w, text.as_bytes())?;
@@ -237,10 +222,7 @@ mod tests {
         let mut out = Vec::new();
         rl.write(&mut out).unwrap();
         let text = String::from_utf8(out).unwrap();
-        assert_eq!(
-            text,
-            "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\n"
-        );
+        assert_eq!(text, "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\n");
         rl.results.push(KrmResult::error("boom"));
         let mut out = Vec::new();
         rl.write(&mut out).unwrap();

@@ -53,11 +53,7 @@ impl ObjectId {
 
 impl fmt::Display for ObjectId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let group = if self.group.is_empty() {
-            String::new()
-        } else {
-            format!(".{}", self.group)
-        };
+        let group = if self.group.is_empty() { String::new() } else { format!(".{}", self.group) };
         if self.namespace.is_empty() {
             write!(f, "{}{} {}", self.kind, group, self.name)
         } else {
@@ -83,18 +79,12 @@ pub fn kind(object: &Value) -> &str {
 
 /// `metadata.name` of an object (empty when missing).
 pub fn name(object: &Value) -> &str {
-    object
-        .pointer("/metadata/name")
-        .and_then(Value::as_str)
-        .unwrap_or("")
+    object.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("")
 }
 
 /// `metadata.namespace` of an object, when set and non-empty.
 pub fn namespace(object: &Value) -> Option<&str> {
-    object
-        .pointer("/metadata/namespace")
-        .and_then(Value::as_str)
-        .filter(|ns| !ns.is_empty())
+    object.pointer("/metadata/namespace").and_then(Value::as_str).filter(|ns| !ns.is_empty())
 }
 
 /// One label of an object.
@@ -114,14 +104,9 @@ pub fn annotations(object: &Value) -> Option<&Map<String, Value>> {
 
 /// Mutable access to the annotation map, created when missing.
 pub fn annotations_mut(object: &mut Value) -> Option<&mut Map<String, Value>> {
-    let metadata = object
-        .as_object_mut()?
-        .entry("metadata")
-        .or_insert_with(|| Value::Object(Map::new()));
-    let annotations = metadata
-        .as_object_mut()?
-        .entry("annotations")
-        .or_insert_with(|| Value::Object(Map::new()));
+    let metadata = object.as_object_mut()?.entry("metadata").or_insert_with(|| Value::Object(Map::new()));
+    let annotations =
+        metadata.as_object_mut()?.entry("annotations").or_insert_with(|| Value::Object(Map::new()));
     annotations.as_object_mut()
 }
 
@@ -137,9 +122,7 @@ pub fn file_of(object: &Value) -> Option<(String, u64)> {
 
 /// Whether the annotation key belongs to the orchestrator rather than the object's author.
 pub fn is_orchestrator_annotation(key: &str) -> bool {
-    ORCHESTRATOR_ANNOTATION_PREFIXES
-        .iter()
-        .any(|prefix| key.starts_with(prefix))
+    ORCHESTRATOR_ANNOTATION_PREFIXES.iter().any(|prefix| key.starts_with(prefix))
         && key != LOCAL_CONFIG_ANNOTATION
 }
 

@@ -123,11 +123,7 @@ impl KrmResult {
 
     /// Attach the field path and, optionally, the value found there.
     pub fn at(mut self, path: impl Into<String>, value: Option<serde_json::Value>) -> Self {
-        self.field = Some(Field {
-            path: path.into(),
-            current_value: value,
-            proposed_value: None,
-        });
+        self.field = Some(Field { path: path.into(), current_value: value, proposed_value: None });
         self
     }
 

@@ -99,10 +99,7 @@ mod tests {
     use super::*;
 
     fn parse(text: &str) -> Vec<Value> {
-        io::parse_document(text, "t", &Limits::default()).unwrap()["items"]
-            .as_array()
-            .unwrap()
-            .clone()
+        io::parse_document(text, "t", &Limits::default()).unwrap()["items"].as_array().unwrap().clone()
     }
 
     #[test]
@@ -115,10 +112,7 @@ mod tests {
             texts[0],
             "- # head comment\n  apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: a}\n  data:\n    x: 'yes' # quoted"
         );
-        assert_eq!(
-            texts[1],
-            "- apiVersion: v1\n  kind: Secret\n  metadata:\n    name: b"
-        );
+        assert_eq!(texts[1], "- apiVersion: v1\n  kind: Secret\n  metadata:\n    name: b");
     }
 
     #[test]
@@ -136,10 +130,7 @@ mod tests {
         let across = "items:\n- apiVersion: v1\n  kind: A\n  metadata: {name: a}\n  x: &x [1]\n- apiVersion: v1\n  kind: B\n  metadata: {name: b}\n  y: *x\n";
         let segments = item_segments(across, &parse(across), &Limits::default());
         assert!(segments[0].is_some());
-        assert!(
-            segments[1].is_none(),
-            "an alias to another item cannot stand alone"
-        );
+        assert!(segments[1].is_none(), "an alias to another item cannot stand alone");
     }
 
     #[test]

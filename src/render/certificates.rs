@@ -38,13 +38,7 @@ pub fn render_certificates(model: &Model) -> Result<Vec<Generated>, Error> {
             let certificate = Resource::new(
                 V1,
                 "Certificate",
-                metadata(
-                    model,
-                    &c.name,
-                    Some(namespace),
-                    "mesh-ingress",
-                    Component::Certificate,
-                ),
+                metadata(model, &c.name, Some(namespace), "mesh-ingress", Component::Certificate),
                 CertificateSpec {
                     secret_name: c.secret_name.clone(),
                     issuer_ref: IssuerRef {
@@ -107,17 +101,13 @@ fn issuer_spec(model: &Model, issuer: &Issuer) -> ClusterIssuerSpec {
                         )],
                     },
                 }),
-                dns01: solver
-                    .dns01
-                    .as_ref()
-                    .and_then(|d| d.route53.as_ref())
-                    .map(|r| Dns01Solver {
-                        route53: Route53 {
-                            region: r.region.clone(),
-                            hosted_zone_id: r.hosted_zone_id.clone(),
-                            role: r.role.clone(),
-                        },
-                    }),
+                dns01: solver.dns01.as_ref().and_then(|d| d.route53.as_ref()).map(|r| Dns01Solver {
+                    route53: Route53 {
+                        region: r.region.clone(),
+                        hosted_zone_id: r.hosted_zone_id.clone(),
+                        role: r.role.clone(),
+                    },
+                }),
             })
             .collect();
         return ClusterIssuerSpec {
@@ -137,14 +127,9 @@ fn issuer_spec(model: &Model, issuer: &Issuer) -> ClusterIssuerSpec {
     }
     if let Some(ca) = &issuer.ca {
         return ClusterIssuerSpec {
-            ca: Some(CaIssuer {
-                secret_name: ca.secret_name.clone(),
-            }),
+            ca: Some(CaIssuer { secret_name: ca.secret_name.clone() }),
             ..Default::default()
         };
     }
-    ClusterIssuerSpec {
-        self_signed: Some(Empty {}),
-        ..Default::default()
-    }
+    ClusterIssuerSpec { self_signed: Some(Empty {}), ..Default::default() }
 }

@@ -31,15 +31,7 @@ pub fn render(model: &Model) -> Result<Vec<Generated>, Error> {
     let Some(demo) = &model.demo else {
         return Ok(Vec::new());
     };
-    let meta = || {
-        metadata(
-            model,
-            &demo.name,
-            Some(&demo.namespace),
-            &demo.name,
-            Component::Demo,
-        )
-    };
+    let meta = || metadata(model, &demo.name, Some(&demo.namespace), &demo.name, Component::Demo);
     // `app` and `version` are the labels Istio's telemetry and Kiali group workloads by.
     let selector = BTreeMap::from([("app".to_string(), demo.name.clone())]);
     let mut out = vec![Generated::new(
@@ -133,24 +125,12 @@ fn deployment(model: &Model, demo: &DemoModel, selector: &BTreeMap<String, Strin
         ..Default::default()
     };
     Deployment {
-        metadata: metadata(
-            model,
-            &demo.name,
-            Some(&demo.namespace),
-            &demo.name,
-            Component::Demo,
-        ),
+        metadata: metadata(model, &demo.name, Some(&demo.namespace), &demo.name, Component::Demo),
         spec: DeploymentSpec {
             replicas: Some(demo.replicas as i32),
-            selector: LabelSelector {
-                match_labels: Some(selector.clone()),
-                ..Default::default()
-            },
+            selector: LabelSelector { match_labels: Some(selector.clone()), ..Default::default() },
             template: PodTemplateSpec {
-                metadata: Some(ObjectMeta {
-                    labels: Some(labels),
-                    ..Default::default()
-                }),
+                metadata: Some(ObjectMeta { labels: Some(labels), ..Default::default() }),
                 spec: Some(PodSpec {
                     service_account_name: Some(demo.name.clone()),
                     automount_service_account_token: Some(false),

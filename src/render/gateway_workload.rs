@@ -45,13 +45,7 @@ pub fn workload_labels(
 }
 
 fn workload_meta(model: &Model, workload: &WorkloadModel, component: Component) -> ObjectMeta {
-    let mut meta = metadata(
-        model,
-        &workload.name,
-        Some(&workload.namespace),
-        &workload.name,
-        component,
-    );
+    let mut meta = metadata(model, &workload.name, Some(&workload.namespace), &workload.name, component);
     meta.labels = Some(workload_labels(model, workload, component));
     meta
 }
@@ -77,13 +71,7 @@ pub fn render_as(
     annotations: BTreeMap<String, String>,
 ) -> Result<Vec<Generated>, Error> {
     let meta = || workload_meta(model, workload, component);
-    let mut out = vec![Generated::new(
-        &ServiceAccount {
-            metadata: meta(),
-            ..Default::default()
-        },
-        file,
-    )?];
+    let mut out = vec![Generated::new(&ServiceAccount { metadata: meta(), ..Default::default() }, file)?];
 
     // istiod checks that a gateway may read the secrets it serves (SubjectAccessReview on `list
     // secrets` in the gateway's namespace), so the chart grants exactly that.
@@ -117,20 +105,11 @@ pub fn render_as(
         file,
     )?);
 
-    out.push(Generated::new(
-        &service(model, workload, component, annotations),
-        file,
-    )?);
-    out.push(Generated::new(
-        &deployment(model, workload, component, &[]),
-        file,
-    )?);
+    out.push(Generated::new(&service(model, workload, component, annotations), file)?);
+    out.push(Generated::new(&deployment(model, workload, component, &[]), file)?);
 
     if let Replicas::Autoscaled(autoscaling) = &workload.replicas {
-        out.push(Generated::new(
-            &hpa(model, workload, component, autoscaling),
-            file,
-        )?);
+        out.push(Generated::new(&hpa(model, workload, component, autoscaling), file)?);
     }
     if let Some(pdb) = pdb(model, workload, component) {
         out.push(Generated::new(&pdb, file)?);
@@ -157,10 +136,7 @@ pub fn service_annotations(workload: &WorkloadModel) -> BTreeMap<String, String>
         if let Some(name) = &lb.name {
             annotations.insert(aws("name"), name.clone());
         }
-        annotations.insert(
-            aws("attributes"),
-            format!("load_balancing.cross_zone.enabled={}", lb.cross_zone),
-        );
+        annotations.insert(aws("attributes"), format!("load_balancing.cross_zone.enabled={}", lb.cross_zone));
         // Health-check Envoy's readiness on the status port. A named port resolves to the NodePort for
         // `instance` targets and to 15021 for `ip` targets, so one setting works for both.
         annotations.insert(aws("healthcheck-protocol"), "http".to_string());
@@ -275,10 +251,7 @@ pub fn deployment(
         resources: Some(workload.resources.clone()),
         security_context: Some(SecurityContext {
             allow_privilege_escalation: Some(false),
-            capabilities: Some(Capabilities {
-                drop: Some(vec!["ALL".to_string()]),
-                ..Default::default()
-            }),
+            capabilities: Some(Capabilities { drop: Some(vec!["ALL".to_string()]), ..Default::default() }),
             privileged: Some(false),
             read_only_root_filesystem: Some(true),
             run_as_non_root: Some(true),
@@ -293,10 +266,7 @@ pub fn deployment(
                 Replicas::Fixed(n) => Some(n as i32),
                 Replicas::Autoscaled(_) => None,
             },
-            selector: LabelSelector {
-                match_labels: Some(workload.selector.clone()),
-                ..Default::default()
-            },
+            selector: LabelSelector { match_labels: Some(workload.selector.clone()), ..Default::default() },
             template: PodTemplateSpec {
                 metadata: Some(ObjectMeta {
                     labels: Some(labels),

@@ -49,10 +49,9 @@ pub fn render(model: &Model, gateway: &GatewayModel) -> Result<Vec<Generated>, E
             },
             hosts: server.hosts.clone(),
             tls: match (&server.tls, server.protocol) {
-                (_, ServerProtocol::Http) => server.https_redirect.then(|| ServerTls {
-                    https_redirect: true,
-                    ..Default::default()
-                }),
+                (_, ServerProtocol::Http) => {
+                    server.https_redirect.then(|| ServerTls { https_redirect: true, ..Default::default() })
+                }
                 (Some(tls), _) => Some(ServerTls {
                     mode: Some(tls.mode.as_str().to_string()),
                     credential_name: (tls.mode != TlsMode::Passthrough && !tls.credential_name.is_empty())
@@ -74,17 +73,8 @@ pub fn render(model: &Model, gateway: &GatewayModel) -> Result<Vec<Generated>, E
             &Resource::new(
                 istio::NETWORKING_V1,
                 "Gateway",
-                metadata(
-                    model,
-                    &gateway.name,
-                    Some(namespace),
-                    &gateway.workload,
-                    Component::Gateway,
-                ),
-                GatewaySpec {
-                    selector: gateway.selector.clone(),
-                    servers,
-                },
+                metadata(model, &gateway.name, Some(namespace), &gateway.workload, Component::Gateway),
+                GatewaySpec { selector: gateway.selector.clone(), servers },
             ),
             &file,
         )?);
@@ -101,15 +91,7 @@ fn render_http01(model: &Model, gateway: &GatewayModel, file: &str) -> Result<Ve
     };
     let namespace = model.spec.namespace.as_str();
     let k8s_gateway = http01_gateway_name(&gateway.name);
-    let meta = |name: &str| {
-        metadata(
-            model,
-            name,
-            Some(namespace),
-            &gateway.workload,
-            Component::Gateway,
-        )
-    };
+    let meta = |name: &str| metadata(model, name, Some(namespace), &gateway.workload, Component::Gateway);
     let gateway_object = Resource::new(
         gapi::V1,
         "Gateway",
@@ -125,9 +107,7 @@ fn render_http01(model: &Model, gateway: &GatewayModel, file: &str) -> Result<Ve
                 port: redirect.port,
                 protocol: "HTTP".to_string(),
                 allowed_routes: gapi::AllowedRoutes {
-                    namespaces: gapi::RouteNamespaces {
-                        from: "Same".to_string(),
-                    },
+                    namespaces: gapi::RouteNamespaces { from: "Same".to_string() },
                 },
             }],
         },
@@ -152,25 +132,16 @@ fn render_http01(model: &Model, gateway: &GatewayModel, file: &str) -> Result<Ve
             hostnames,
             rules: vec![gapi::HttpRouteRule {
                 matches: vec![gapi::HttpRouteMatch {
-                    path: gapi::HttpPathMatch {
-                        type_: "PathPrefix".to_string(),
-                        value: "/".to_string(),
-                    },
+                    path: gapi::HttpPathMatch { type_: "PathPrefix".to_string(), value: "/".to_string() },
                 }],
                 filters: vec![gapi::HttpRouteFilter {
                     type_: "RequestRedirect".to_string(),
-                    request_redirect: gapi::RequestRedirect {
-                        scheme: "https".to_string(),
-                        status_code: 301,
-                    },
+                    request_redirect: gapi::RequestRedirect { scheme: "https".to_string(), status_code: 301 },
                 }],
             }],
         },
     );
-    Ok(vec![
-        Generated::new(&gateway_object, file)?,
-        Generated::new(&route, file)?,
-    ])
+    Ok(vec![Generated::new(&gateway_object, file)?, Generated::new(&route, file)?])
 }
 
 /// A parent reference to the port-80 listener of an HTTP-01 gateway.

@@ -66,10 +66,7 @@ pub fn common_labels(model: &Model, app: &str, component: Component) -> BTreeMap
     BTreeMap::from([
         ("app.kubernetes.io/name".to_string(), app.to_string()),
         ("app.kubernetes.io/instance".to_string(), model.instance.clone()),
-        (
-            "app.kubernetes.io/component".to_string(),
-            component.as_str().to_string(),
-        ),
+        ("app.kubernetes.io/component".to_string(), component.as_str().to_string()),
         ("app.kubernetes.io/part-of".to_string(), PART_OF.to_string()),
         ("app.kubernetes.io/managed-by".to_string(), MANAGED_BY.to_string()),
         ("app.kubernetes.io/version".to_string(), VERSION.to_string()),

@@ -31,10 +31,7 @@ impl Generated {
     /// Serialize a typed object into a generated object.
     pub fn new(object: &impl Serialize, file: impl Into<String>) -> Result<Self, Error> {
         let value = serde_json::to_value(object).map_err(|e| Error::Serialize(e.to_string()))?;
-        Ok(Generated {
-            object: normalize_metadata(value),
-            file: file.into(),
-        })
+        Ok(Generated { object: normalize_metadata(value), file: file.into() })
     }
 
     /// The object's identity.

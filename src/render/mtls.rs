@@ -25,30 +25,17 @@ pub fn render(model: &Model) -> Result<Vec<Generated>, Error> {
     }
     for ns in &model.namespaces {
         let file = file_name("policies", &ns.name);
-        out.push(Generated::new(
-            &peer_authentication(model, &ns.name, ns.mtls),
-            &file,
-        )?);
+        out.push(Generated::new(&peer_authentication(model, &ns.name, ns.mtls), &file)?);
         if ns.mtls == MtlsMode::Strict {
             // Clients in the mesh already use mTLS automatically; the explicit rule keeps them on mTLS
             // even when another DestinationRule without TLS settings matches (istio/istio#6279).
             let rule = Resource::new(
                 NETWORKING_V1,
                 "DestinationRule",
-                metadata(
-                    model,
-                    "default-mtls",
-                    Some(&ns.name),
-                    "mesh-ingress",
-                    Component::Mtls,
-                ),
+                metadata(model, "default-mtls", Some(&ns.name), "mesh-ingress", Component::Mtls),
                 DestinationRuleSpec {
                     host: format!("*.{}.svc.cluster.local", ns.name),
-                    traffic_policy: TrafficPolicy {
-                        tls: ClientTls {
-                            mode: "ISTIO_MUTUAL".to_string(),
-                        },
-                    },
+                    traffic_policy: TrafficPolicy { tls: ClientTls { mode: "ISTIO_MUTUAL".to_string() } },
                 },
             );
             out.push(Generated::new(&rule, &file)?);
@@ -65,11 +52,7 @@ fn peer_authentication(model: &Model, namespace: &str, mode: MtlsMode) -> Resour
         SECURITY_V1,
         "PeerAuthentication",
         metadata(model, "default", Some(namespace), "mesh-ingress", Component::Mtls),
-        PeerAuthenticationSpec {
-            mtls: PeerMtls {
-                mode: mode.as_str().to_string(),
-            },
-        },
+        PeerAuthenticationSpec { mtls: PeerMtls { mode: mode.as_str().to_string() } },
     )
 }
 
@@ -78,36 +61,20 @@ fn authorization(
     ns: &crate::model::NamespaceModel,
     file: &str,
 ) -> Result<Vec<Generated>, Error> {
-    let meta = |name: &str| {
-        metadata(
-            model,
-            name,
-            Some(&ns.name),
-            "mesh-ingress",
-            Component::Authorization,
-        )
-    };
+    let meta = |name: &str| metadata(model, name, Some(&ns.name), "mesh-ingress", Component::Authorization);
     let policy = |name: &str, spec: AuthorizationPolicySpec| {
-        Generated::new(
-            &Resource::new(SECURITY_V1, "AuthorizationPolicy", meta(name), spec),
-            file,
-        )
+        Generated::new(&Resource::new(SECURITY_V1, "AuthorizationPolicy", meta(name), spec), file)
     };
     let allow = |source: Source| AuthorizationPolicySpec {
         action: Some("ALLOW".to_string()),
-        rules: vec![Rule {
-            from: vec![From { source }],
-        }],
+        rules: vec![Rule { from: vec![From { source }] }],
     };
     // An ALLOW-less policy with no rules matches nothing, so it denies every request: the documented
     // Istio idiom for default deny. The ALLOW policies below then open exactly what is needed.
     let mut out = vec![policy("allow-nothing", AuthorizationPolicySpec::default())?];
     out.push(policy(
         "allow-same-namespace",
-        allow(Source {
-            namespaces: vec![ns.name.clone()],
-            ..Default::default()
-        }),
+        allow(Source { namespaces: vec![ns.name.clone()], ..Default::default() }),
     )?);
     if !ns.gateway_service_accounts.is_empty() {
         let principals = ns
@@ -117,13 +84,7 @@ fn authorization(
                 format!("{}/ns/{namespace}/sa/{account}", model.spec.mtls.trust_domain)
             })
             .collect();
-        out.push(policy(
-            "allow-ingress-gateways",
-            allow(Source {
-                principals,
-                ..Default::default()
-            }),
-        )?);
+        out.push(policy("allow-ingress-gateways", allow(Source { principals, ..Default::default() }))?);
     }
     Ok(out)
 }

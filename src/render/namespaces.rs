@@ -25,13 +25,7 @@ pub fn render(model: &Model) -> Result<Vec<Generated>, Error> {
     // leave them with `image: auto` (istio/istio#46307).
     if !is_reserved_namespace(model, &model.spec.namespace) {
         let namespace = Namespace {
-            metadata: metadata(
-                model,
-                &model.spec.namespace,
-                None,
-                "mesh-ingress",
-                Component::Namespace,
-            ),
+            metadata: metadata(model, &model.spec.namespace, None, "mesh-ingress", Component::Namespace),
             ..Default::default()
         };
         out.push(Generated::new(&namespace, NAMESPACES_FILE)?);
@@ -45,13 +39,7 @@ pub fn render(model: &Model) -> Result<Vec<Generated>, Error> {
             (true, revision) => labels.insert("istio.io/rev".to_string(), revision.to_string()),
             (false, _) => labels.insert("istio-injection".to_string(), "disabled".to_string()),
         };
-        out.push(Generated::new(
-            &Namespace {
-                metadata: meta,
-                ..Default::default()
-            },
-            NAMESPACES_FILE,
-        )?);
+        out.push(Generated::new(&Namespace { metadata: meta, ..Default::default() }, NAMESPACES_FILE)?);
     }
     Ok(out)
 }

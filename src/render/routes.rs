@@ -17,20 +17,10 @@ pub fn render(model: &Model) -> Result<Vec<Generated>, Error> {
             let service = Resource::new(
                 NETWORKING_V1,
                 "VirtualService",
-                metadata(
-                    model,
-                    &route.name,
-                    Some(&route.namespace),
-                    "mesh-ingress",
-                    Component::Route,
-                ),
+                metadata(model, &route.name, Some(&route.namespace), "mesh-ingress", Component::Route),
                 VirtualServiceSpec {
                     hosts: route.hosts.clone(),
-                    gateways: route
-                        .gateways
-                        .iter()
-                        .map(|(g, _)| gateway_ref(model, g))
-                        .collect(),
+                    gateways: route.gateways.iter().map(|(g, _)| gateway_ref(model, g)).collect(),
                     http: route.http.iter().map(http_route).collect(),
                     tls: Vec::new(),
                 },

@@ -29,11 +29,6 @@ pub struct Resource<S> {
 impl<S> Resource<S> {
     /// A resource of the given type.
     pub fn new(api_version: &'static str, kind: &'static str, metadata: ObjectMeta, spec: S) -> Self {
-        Resource {
-            api_version,
-            kind,
-            metadata,
-            spec,
-        }
+        Resource { api_version, kind, metadata, spec }
     }
 }

@@ -16,23 +16,12 @@ pub fn check(model: &Model, f: &mut Findings) {
 fn certificates(model: &Model, f: &mut Findings) {
     for (ci, certificate) in model.certificates.iter().enumerate() {
         let path = &certificate.path;
-        f.name(
-            &format!("{path}.name"),
-            "certificate name",
-            &certificate.name,
-            names::object_name,
-        );
-        if let Some(first) = model.certificates[..ci]
-            .iter()
-            .find(|c| c.name == certificate.name)
-        {
+        f.name(&format!("{path}.name"), "certificate name", &certificate.name, names::object_name);
+        if let Some(first) = model.certificates[..ci].iter().find(|c| c.name == certificate.name) {
             f.error(
                 format!("{path}.name"),
                 text(&certificate.name),
-                format!(
-                    "certificate name {:?} is already used by {}",
-                    certificate.name, first.path
-                ),
+                format!("certificate name {:?} is already used by {}", certificate.name, first.path),
             );
         }
         let secret_path = if certificate.spec.secret_name.is_some() {
@@ -40,15 +29,9 @@ fn certificates(model: &Model, f: &mut Findings) {
         } else {
             format!("{path}.name")
         };
-        f.name(
-            &secret_path,
-            "secret name",
-            &certificate.secret_name,
-            names::object_name,
-        );
-        if let Some(first) = model.certificates[..ci]
-            .iter()
-            .find(|c| c.secret_name == certificate.secret_name)
+        f.name(&secret_path, "secret name", &certificate.secret_name, names::object_name);
+        if let Some(first) =
+            model.certificates[..ci].iter().find(|c| c.secret_name == certificate.secret_name)
         {
             f.error(
                 secret_path,
@@ -106,11 +89,7 @@ fn certificates(model: &Model, f: &mut Findings) {
         for (di, name) in certificate.dns_names.iter().enumerate() {
             let at = format!("{}[{di}]", certificate.dns_names_path);
             if let Err(reason) = names::host(name, false) {
-                f.error(
-                    &at,
-                    text(name),
-                    format!("DNS name {name:?} is not valid: {reason}"),
-                );
+                f.error(&at, text(name), format!("DNS name {name:?} is not valid: {reason}"));
                 continue;
             }
             if certificate.dns_names[..di].contains(name) {
@@ -214,12 +193,7 @@ fn acme_solver_for(
 fn issuers(model: &Model, f: &mut Findings) {
     for (ii, issuer) in model.spec.issuers.iter().enumerate() {
         let path = format!("spec.issuers[{ii}]");
-        f.name(
-            &format!("{path}.name"),
-            "issuer name",
-            &issuer.name,
-            names::object_name,
-        );
+        f.name(&format!("{path}.name"), "issuer name", &issuer.name, names::object_name);
         if model.spec.issuers[..ii].iter().any(|i| i.name == issuer.name) {
             f.error(
                 format!("{path}.name"),
@@ -227,31 +201,18 @@ fn issuers(model: &Model, f: &mut Findings) {
                 format!("issuer name {:?} is listed twice", issuer.name),
             );
         }
-        let kinds = [
-            issuer.acme.is_some(),
-            issuer.self_signed.is_some(),
-            issuer.ca.is_some(),
-        ];
+        let kinds = [issuer.acme.is_some(), issuer.self_signed.is_some(), issuer.ca.is_some()];
         if kinds.iter().filter(|k| **k).count() != 1 {
             f.error(path.as_str(), None, "set exactly one of acme, selfSigned and ca");
         }
         if let Some(ca) = &issuer.ca {
-            f.name(
-                &format!("{path}.ca.secretName"),
-                "secret name",
-                &ca.secret_name,
-                names::object_name,
-            );
+            f.name(&format!("{path}.ca.secretName"), "secret name", &ca.secret_name, names::object_name);
         }
         if let Some(acme) = &issuer.acme {
             acme_issuer(model, acme, &format!("{path}.acme"), f);
         }
         let used = model.certificates.iter().any(|c| c.issuer == issuer.name)
-            || model
-                .spec
-                .multicluster
-                .as_ref()
-                .is_some_and(|m| m.plugin_ca.issuer == issuer.name);
+            || model.spec.multicluster.as_ref().is_some_and(|m| m.plugin_ca.issuer == issuer.name);
         if !used {
             f.info(
                 format!("{path}.name"),
@@ -264,10 +225,9 @@ fn issuers(model: &Model, f: &mut Findings) {
 
 fn acme_issuer(model: &Model, acme: &Acme, path: &str, f: &mut Findings) {
     let email = acme.email.trim();
-    let plausible = email
-        .split_once('@')
-        .is_some_and(|(user, domain)| !user.is_empty() && domain.contains('.'))
-        && !email.contains(char::is_whitespace);
+    let plausible =
+        email.split_once('@').is_some_and(|(user, domain)| !user.is_empty() && domain.contains('.'))
+            && !email.contains(char::is_whitespace);
     if !plausible {
         f.error(
             format!("{path}.email"),
@@ -283,12 +243,7 @@ fn acme_issuer(model: &Model, acme: &Acme, path: &str, f: &mut Findings) {
         );
     }
     if let Some(secret) = &acme.private_key_secret_name {
-        f.name(
-            &format!("{path}.privateKeySecretName"),
-            "secret name",
-            secret,
-            names::object_name,
-        );
+        f.name(&format!("{path}.privateKeySecretName"), "secret name", secret, names::object_name);
     }
     if acme.solvers.is_empty() {
         f.error(
@@ -308,11 +263,7 @@ fn acme_issuer(model: &Model, acme: &Acme, path: &str, f: &mut Findings) {
                     f.error(format!("{at}.dns01"), None, "dns01 needs a provider: route53");
                 }
                 Some(route53) if route53.region.trim().is_empty() => {
-                    f.error(
-                        format!("{at}.dns01.route53.region"),
-                        None,
-                        "the AWS region is required",
-                    );
+                    f.error(format!("{at}.dns01.route53.region"), None, "the AWS region is required");
                 }
                 _ => {}
             }
@@ -364,18 +315,9 @@ fn http01_gateway(model: &Model, name: &str, at: &str, f: &mut Findings) {
         .iter()
         .filter(|c| crate::render::istio_gateway::http01_issuer_for(model, &c.issuer) == Some(name))
         .flat_map(|c| c.dns_names.iter().cloned())
-        .chain(
-            gateway
-                .redirect_server()
-                .map(|s| s.hosts.clone())
-                .unwrap_or_default(),
-        )
+        .chain(gateway.redirect_server().map(|s| s.hosts.clone()).unwrap_or_default())
         .collect();
-    for other in model
-        .gateways
-        .iter()
-        .filter(|g| g.workload == gateway.workload && g.name != gateway.name)
-    {
+    for other in model.gateways.iter().filter(|g| g.workload == gateway.workload && g.name != gateway.name) {
         for server in other.servers.iter().filter(|s| s.port == 80) {
             if crate::model::hosts_overlap(&server.hosts, &challenge_hosts) {
                 f.error(

@@ -10,37 +10,19 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde_json::{Value, json};
 
 /// Ports the injected gateway proxy itself listens on; a server on one of them cannot work.
-pub const RESERVED_PORTS: &[u32] = &[
-    15000,
-    15001,
-    15004,
-    15006,
-    15008,
-    15009,
-    15020,
-    STATUS_PORT,
-    15053,
-    15090,
-];
+pub const RESERVED_PORTS: &[u32] =
+    &[15000, 15001, 15004, 15006, 15008, 15009, 15020, STATUS_PORT, 15053, 15090];
 
 /// Run the gateway rules.
 pub fn check(model: &Model, f: &mut Findings) {
     for (gi, gateway) in model.gateways.iter().enumerate() {
         let path = &gateway.path;
-        f.name(
-            &format!("{path}.name"),
-            "gateway name",
-            &gateway.name,
-            names::dns1123_label,
-        );
+        f.name(&format!("{path}.name"), "gateway name", &gateway.name, names::dns1123_label);
         if let Some(first) = model.gateways[..gi].iter().find(|g| g.name == gateway.name) {
             f.error(
                 format!("{path}.name"),
                 text(&gateway.name),
-                format!(
-                    "gateway name {:?} is already used by {}",
-                    gateway.name, first.path
-                ),
+                format!("gateway name {:?} is already used by {}", gateway.name, first.path),
             );
         }
         workload(model, gateway, f);
@@ -48,16 +30,8 @@ pub fn check(model: &Model, f: &mut Findings) {
         load_balancer(gateway, f);
         servers(model, gateway, f);
         if gateway.http01 {
-            for derived in [
-                http01_gateway_name(&gateway.name),
-                redirect_route_name(&gateway.name),
-            ] {
-                f.name(
-                    &format!("{path}.name"),
-                    "derived object name",
-                    &derived,
-                    names::object_name,
-                );
+            for derived in [http01_gateway_name(&gateway.name), redirect_route_name(&gateway.name)] {
+                f.name(&format!("{path}.name"), "derived object name", &derived, names::object_name);
             }
         }
     }
@@ -67,32 +41,16 @@ pub fn check(model: &Model, f: &mut Findings) {
 fn workload(model: &Model, gateway: &GatewayModel, f: &mut Findings) {
     let path = format!("{}.workload", gateway.path);
     let spec = &gateway.spec.workload;
-    let name_path = if spec.name.is_some() {
-        format!("{path}.name")
-    } else {
-        format!("{}.name", gateway.path)
-    };
-    f.name(
-        &name_path,
-        "workload name",
-        &gateway.workload,
-        names::dns1035_label,
-    );
+    let name_path =
+        if spec.name.is_some() { format!("{path}.name") } else { format!("{}.name", gateway.path) };
+    f.name(&name_path, "workload name", &gateway.workload, names::dns1035_label);
     for (key, value) in &spec.labels {
         let at = crate::api::decode::join_key(&format!("{path}.labels"), key);
         if let Err(reason) = names::label_key(key) {
-            f.error(
-                &at,
-                text(key),
-                format!("label key {key:?} is not valid: {reason}"),
-            );
+            f.error(&at, text(key), format!("label key {key:?} is not valid: {reason}"));
         }
         if let Err(reason) = names::label_value(value) {
-            f.error(
-                &at,
-                text(value),
-                format!("label value {value:?} is not valid: {reason}"),
-            );
+            f.error(&at, text(value), format!("label value {value:?} is not valid: {reason}"));
         }
     }
     if let Some(selector_owner) = model
@@ -118,11 +76,7 @@ fn workload(model: &Model, gateway: &GatewayModel, f: &mut Findings) {
         );
     }
     if spec.replicas == Some(0) {
-        f.warning(
-            format!("{path}.replicas"),
-            Some(json!(0)),
-            "replicas is 0: the gateway will have no pods",
-        );
+        f.warning(format!("{path}.replicas"), Some(json!(0)), "replicas is 0: the gateway will have no pods");
     }
     if let Some(a) = &spec.autoscaling
         && a.min_replicas > a.max_replicas
@@ -130,10 +84,7 @@ fn workload(model: &Model, gateway: &GatewayModel, f: &mut Findings) {
         f.error(
             format!("{path}.autoscaling.minReplicas"),
             Some(json!(a.min_replicas)),
-            format!(
-                "minReplicas {} is greater than maxReplicas {}",
-                a.min_replicas, a.max_replicas
-            ),
+            format!("minReplicas {} is greater than maxReplicas {}", a.min_replicas, a.max_replicas),
         );
     }
     let pdb = &spec.pod_disruption_budget;
@@ -144,15 +95,9 @@ fn workload(model: &Model, gateway: &GatewayModel, f: &mut Findings) {
             "set either minAvailable or maxUnavailable, not both",
         );
     }
-    for (field, value) in [
-        ("minAvailable", &pdb.min_available),
-        ("maxUnavailable", &pdb.max_unavailable),
-    ] {
+    for (field, value) in [("minAvailable", &pdb.min_available), ("maxUnavailable", &pdb.max_unavailable)] {
         if let Some(IntOrString::String(s)) = value {
-            let ok = s
-                .strip_suffix('%')
-                .and_then(|n| n.parse::<u32>().ok())
-                .is_some_and(|n| n <= 100);
+            let ok = s.strip_suffix('%').and_then(|n| n.parse::<u32>().ok()).is_some_and(|n| n <= 100);
             if !ok {
                 f.error(
                     format!("{path}.podDisruptionBudget.{field}"),
@@ -165,11 +110,7 @@ fn workload(model: &Model, gateway: &GatewayModel, f: &mut Findings) {
     for (key, value) in &spec.node_selector {
         let at = crate::api::decode::join_key(&format!("{path}.nodeSelector"), key);
         if names::label_key(key).is_err() || names::label_value(value).is_err() {
-            f.error(
-                at,
-                text(value),
-                format!("nodeSelector {key:?}: {value:?} is not a valid label"),
-            );
+            f.error(at, text(value), format!("nodeSelector {key:?}: {value:?} is not a valid label"));
         }
     }
 }
@@ -288,20 +229,13 @@ fn load_balancer(gateway: &GatewayModel, f: &mut Findings) {
         }
     }
     if lb.alb.is_some() && lb.provider != Provider::AwsAlb {
-        f.error(
-            format!("{path}.alb"),
-            None,
-            "loadBalancer.alb is used only with provider aws-alb",
-        );
+        f.error(format!("{path}.alb"), None, "loadBalancer.alb is used only with provider aws-alb");
     }
 }
 
 fn servers(model: &Model, gateway: &GatewayModel, f: &mut Findings) {
     let has_https = gateway.servers.iter().any(|s| s.protocol != ServerProtocol::Http);
-    let https_on_443 = gateway
-        .servers
-        .iter()
-        .any(|s| s.protocol == ServerProtocol::Https && s.port == 443);
+    let https_on_443 = gateway.servers.iter().any(|s| s.protocol == ServerProtocol::Https && s.port == 443);
     for (si, server) in gateway.servers.iter().enumerate() {
         let path = &server.path;
         if let Some(earlier) = gateway.servers[..si].iter().find(|s| s.port == server.port) {
@@ -329,23 +263,12 @@ fn servers(model: &Model, gateway: &GatewayModel, f: &mut Findings) {
             f.error(
                 format!("{path}.port"),
                 Some(json!(server.port)),
-                format!(
-                    "port {} is used by the gateway proxy itself; choose another port",
-                    server.port
-                ),
+                format!("port {} is used by the gateway proxy itself; choose another port", server.port),
             );
         }
         if server.hosts.is_empty() {
-            let hint = if server.defaulted {
-                "set spec.domains"
-            } else {
-                "set its hosts or spec.domains"
-            };
-            f.error(
-                format!("{path}.hosts"),
-                None,
-                format!("the server has no hosts; {hint}"),
-            );
+            let hint = if server.defaulted { "set spec.domains" } else { "set its hosts or spec.domains" };
+            f.error(format!("{path}.hosts"), None, format!("the server has no hosts; {hint}"));
         }
         for (hi, host) in server.hosts.iter().enumerate() {
             if let Err(reason) = names::host(host, true) {
@@ -420,11 +343,7 @@ fn tls(model: &Model, gateway: &GatewayModel, server: &ServerModel, f: &mut Find
         return;
     }
     if spec.certificate.is_some() && spec.credential_name.is_some() {
-        f.error(
-            path.as_str(),
-            None,
-            "set either certificate or credentialName, not both",
-        );
+        f.error(path.as_str(), None, "set either certificate or credentialName, not both");
     }
     match (&tls.certificate, &spec.credential_name) {
         (None, None) => {
@@ -446,8 +365,7 @@ fn tls(model: &Model, gateway: &GatewayModel, server: &ServerModel, f: &mut Find
                 if let Some(s) = crate::api::decode::suggest(name, &known) {
                     message.push_str(&format!("; did you mean {s:?}?"));
                 }
-                f.error(format!("{path}.certificate"), text(name), message)
-                    .set_code("IST0101");
+                f.error(format!("{path}.certificate"), text(name), message).set_code("IST0101");
             }
             Some(certificate) => {
                 for host in &server.hosts {
@@ -466,11 +384,8 @@ fn tls(model: &Model, gateway: &GatewayModel, server: &ServerModel, f: &mut Find
                     }
                 }
                 if matches!(tls.mode, TlsMode::Mutual | TlsMode::OptionalMutual) {
-                    let acme = model
-                        .spec
-                        .issuers
-                        .iter()
-                        .any(|i| i.name == certificate.issuer && i.acme.is_some());
+                    let acme =
+                        model.spec.issuers.iter().any(|i| i.name == certificate.issuer && i.acme.is_some());
                     if acme {
                         f.warning(
                             format!("{path}.mode"),
@@ -487,12 +402,9 @@ fn tls(model: &Model, gateway: &GatewayModel, server: &ServerModel, f: &mut Find
                 }
             }
         },
-        (None, Some(name)) => f.name(
-            &format!("{path}.credentialName"),
-            "secret name",
-            name,
-            names::object_name,
-        ),
+        (None, Some(name)) => {
+            f.name(&format!("{path}.credentialName"), "secret name", name, names::object_name)
+        }
     }
     if let Some(max) = tls.max_protocol_version
         && max != TlsVersion::TlsAuto
@@ -583,10 +495,7 @@ fn shared_workloads(model: &Model, f: &mut Findings) {
                             .set_code("IST0145");
                         }
                         let credential = |s: &ServerModel| {
-                            s.tls
-                                .as_ref()
-                                .map(|t| t.credential_name.clone())
-                                .filter(|c| !c.is_empty())
+                            s.tls.as_ref().map(|t| t.credential_name.clone()).filter(|c| !c.is_empty())
                         };
                         if let (Some(ca), Some(cb)) = (credential(sa), credential(sb))
                             && ca == cb

@@ -10,27 +10,12 @@ use crate::model::Model;
 pub fn check(model: &Model, f: &mut Findings) {
     let spec = &model.spec;
     // The instance name is a label value on every object and part of generated file paths.
-    f.name(
-        "metadata.name",
-        "instance name",
-        &model.instance,
-        names::dns1123_label,
-    );
-    f.name(
-        "spec.namespace",
-        "namespace",
-        &spec.namespace,
-        names::dns1123_label,
-    );
+    f.name("metadata.name", "instance name", &model.instance, names::dns1123_label);
+    f.name("spec.namespace", "namespace", &spec.namespace, names::dns1123_label);
     if !spec.revision.is_empty() {
         f.name("spec.revision", "revision", &spec.revision, names::dns1123_label);
     }
-    f.name(
-        "spec.mtls.rootNamespace",
-        "namespace",
-        &spec.mtls.root_namespace,
-        names::dns1123_label,
-    );
+    f.name("spec.mtls.rootNamespace", "namespace", &spec.mtls.root_namespace, names::dns1123_label);
     if spec.mtls.trust_domain.is_empty() || names::host(&spec.mtls.trust_domain, false).is_err() {
         f.error(
             "spec.mtls.trustDomain",
@@ -47,11 +32,7 @@ pub fn check(model: &Model, f: &mut Findings) {
             );
         }
         if spec.domains[..i].contains(domain) {
-            f.error(
-                format!("spec.domains[{i}]"),
-                text(domain),
-                format!("host {domain:?} is listed twice"),
-            );
+            f.error(format!("spec.domains[{i}]"), text(domain), format!("host {domain:?} is listed twice"));
         }
     }
     if spec.gateways.is_empty() {
@@ -69,25 +50,13 @@ fn unsupported(model: &Model, f: &mut Findings) {
     let spec = &model.spec;
     let later = "is not supported yet by this version of mesh-ingress";
     if spec.multicluster.is_some() {
-        f.error(
-            "spec.multicluster",
-            None,
-            format!("spec.multicluster {later}; remove it for now"),
-        );
+        f.error("spec.multicluster", None, format!("spec.multicluster {later}; remove it for now"));
     }
     if spec.argocd.sync_waves {
-        f.error(
-            "spec.argocd.syncWaves",
-            None,
-            format!("Argo CD sync waves {later}; remove it for now"),
-        );
+        f.error("spec.argocd.syncWaves", None, format!("Argo CD sync waves {later}; remove it for now"));
     }
     if spec.telemetry.is_some() {
-        f.error(
-            "spec.telemetry",
-            None,
-            format!("spec.telemetry {later}; remove it for now"),
-        );
+        f.error("spec.telemetry", None, format!("spec.telemetry {later}; remove it for now"));
     }
     for (i, gateway) in spec.gateways.iter().enumerate() {
         let provider = gateway.load_balancer.provider;

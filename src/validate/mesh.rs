@@ -19,11 +19,7 @@ fn namespaces(model: &Model, f: &mut Findings) {
         let at = format!("{}.name", ns.path);
         f.name(&at, "namespace", &ns.name, names::dns1123_label);
         if model.namespaces[..ni].iter().any(|other| other.name == ns.name) {
-            f.error(
-                &at,
-                text(&ns.name),
-                format!("namespace {:?} is listed twice", ns.name),
-            );
+            f.error(&at, text(&ns.name), format!("namespace {:?} is listed twice", ns.name));
         }
         if ns.name == model.spec.namespace {
             f.error(
@@ -47,10 +43,7 @@ fn namespaces(model: &Model, f: &mut Findings) {
             f.error(
                 &at,
                 text(&ns.name),
-                format!(
-                    "namespace {:?} belongs to Kubernetes; choose an application namespace",
-                    ns.name
-                ),
+                format!("namespace {:?} belongs to Kubernetes; choose an application namespace", ns.name),
             );
         }
         if !ns.injection && ns.mtls == MtlsMode::Strict {
@@ -124,29 +117,15 @@ fn hosts_served(
 fn routes(model: &Model, f: &mut Findings) {
     for (ri, route) in model.routes.iter().enumerate() {
         let path = &route.path;
-        f.name(
-            &format!("{path}.name"),
-            "route name",
-            &route.name,
-            names::object_name,
-        );
-        f.name(
-            &format!("{path}.namespace"),
-            "namespace",
-            &route.namespace,
-            names::dns1123_label,
-        );
-        if let Some(first) = model.routes[..ri]
-            .iter()
-            .find(|r| r.name == route.name && r.namespace == route.namespace)
+        f.name(&format!("{path}.name"), "route name", &route.name, names::object_name);
+        f.name(&format!("{path}.namespace"), "namespace", &route.namespace, names::dns1123_label);
+        if let Some(first) =
+            model.routes[..ri].iter().find(|r| r.name == route.name && r.namespace == route.namespace)
         {
             f.error(
                 format!("{path}.name"),
                 text(&route.name),
-                format!(
-                    "route {}/{} is already defined by {}",
-                    route.namespace, route.name, first.path
-                ),
+                format!("route {}/{} is already defined by {}", route.namespace, route.name, first.path),
             );
         }
         for (gi, (gateway, at)) in route.gateways.iter().enumerate() {
@@ -164,11 +143,7 @@ fn routes(model: &Model, f: &mut Findings) {
             }
         }
         if route.hosts.is_empty() {
-            f.error(
-                format!("{path}.hosts"),
-                None,
-                "the route has no hosts: set hosts or spec.domains",
-            );
+            f.error(format!("{path}.hosts"), None, "the route has no hosts: set hosts or spec.domains");
         }
         for (hi, host) in route.hosts.iter().enumerate() {
             if let Err(reason) = names::host(host, true) {
@@ -208,16 +183,9 @@ fn routes(model: &Model, f: &mut Findings) {
 
 fn http_rule(rule: &HttpRule, path: &str, f: &mut Findings) {
     if let Some(m) = &rule.match_ {
-        let set = [&m.exact, &m.prefix, &m.regex]
-            .iter()
-            .filter(|v| v.is_some())
-            .count();
+        let set = [&m.exact, &m.prefix, &m.regex].iter().filter(|v| v.is_some()).count();
         if set != 1 {
-            f.error(
-                format!("{path}.match"),
-                None,
-                "set exactly one of exact, prefix and regex",
-            );
+            f.error(format!("{path}.match"), None, "set exactly one of exact, prefix and regex");
         }
         for (field, value) in [("exact", &m.exact), ("prefix", &m.prefix)] {
             if let Some(value) = value
@@ -231,11 +199,7 @@ fn http_rule(rule: &HttpRule, path: &str, f: &mut Findings) {
             }
         }
         if m.regex.as_deref() == Some("") {
-            f.error(
-                format!("{path}.match.regex"),
-                text(""),
-                "the regular expression is empty",
-            );
+            f.error(format!("{path}.match.regex"), text(""), "the regular expression is empty");
         }
     }
     let host = &rule.destination.host;
@@ -278,12 +242,7 @@ fn http_rule(rule: &HttpRule, path: &str, f: &mut Findings) {
 fn demo(model: &Model, f: &mut Findings) {
     let Some(demo) = &model.demo else { return };
     let spec = &model.spec.demo_app;
-    f.name(
-        "spec.demoApp.name",
-        "demo app name",
-        &demo.name,
-        names::dns1035_label,
-    );
+    f.name("spec.demoApp.name", "demo app name", &demo.name, names::dns1035_label);
     if demo.namespace.is_empty() {
         f.error(
             "spec.demoApp.namespace",
@@ -291,36 +250,16 @@ fn demo(model: &Model, f: &mut Findings) {
             "the demo app needs a namespace: set demoApp.namespace or list one in spec.namespaces",
         );
     } else {
-        let at = if spec.namespace.is_some() {
-            "spec.demoApp.namespace"
-        } else {
-            "spec.namespaces[0].name"
-        };
+        let at = if spec.namespace.is_some() { "spec.demoApp.namespace" } else { "spec.namespaces[0].name" };
         f.name(at, "namespace", &demo.namespace, names::dns1123_label);
     }
-    let host_at = if spec.host.is_some() {
-        "spec.demoApp.host"
-    } else {
-        "spec.domains[0]"
-    };
+    let host_at = if spec.host.is_some() { "spec.demoApp.host" } else { "spec.domains[0]" };
     if demo.host.is_empty() {
-        f.error(
-            "spec.demoApp.host",
-            None,
-            "the demo app needs a host: set demoApp.host or spec.domains",
-        );
+        f.error("spec.demoApp.host", None, "the demo app needs a host: set demoApp.host or spec.domains");
     } else if let Err(reason) = names::host(&demo.host, false) {
-        f.error(
-            host_at,
-            text(&demo.host),
-            format!("demo host {:?} is not valid: {reason}", demo.host),
-        );
+        f.error(host_at, text(&demo.host), format!("demo host {:?} is not valid: {reason}", demo.host));
     }
-    let gateway_at = if spec.gateway.is_some() {
-        "spec.demoApp.gateway"
-    } else {
-        "spec.gateways"
-    };
+    let gateway_at = if spec.gateway.is_some() { "spec.demoApp.gateway" } else { "spec.gateways" };
     if !demo.gateway.is_empty()
         && gateway_exists(model, &demo.gateway, gateway_at, f)
         && !demo.host.is_empty()
@@ -335,11 +274,7 @@ fn demo(model: &Model, f: &mut Findings) {
         );
     }
     if demo.replicas == 0 {
-        f.warning(
-            "spec.demoApp.replicas",
-            Some(json!(0)),
-            "replicas is 0: the demo app will have no pods",
-        );
+        f.warning("spec.demoApp.replicas", Some(json!(0)), "replicas is 0: the demo app will have no pods");
     }
     if spec.image.contains(':') && !spec.image.contains('@') && spec.image.ends_with(":latest") {
         f.warning(

@@ -10,10 +10,7 @@ pub fn dns1123_label(name: &str) -> Result<(), String> {
     if name.len() > 63 {
         return Err(format!("it is {} characters long, the limit is 63", name.len()));
     }
-    if !name
-        .chars()
-        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-    {
+    if !name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
         return Err("only lowercase letters, digits and '-' are allowed (a DNS-1123 label)".to_string());
     }
     if name.starts_with('-') || name.ends_with('-') {
@@ -56,10 +53,7 @@ pub fn label_value(value: &str) -> Result<(), String> {
     if value.len() > 63 {
         return Err(format!("it is {} characters long, the limit is 63", value.len()));
     }
-    if !value
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-    {
+    if !value.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')) {
         return Err("only letters, digits, '-', '_' and '.' are allowed in a label value".to_string());
     }
     if !value.starts_with(|c: char| c.is_ascii_alphanumeric())
@@ -78,9 +72,7 @@ pub fn label_key(key: &str) -> Result<(), String> {
     };
     if let Some(prefix) = prefix {
         if prefix.is_empty() || prefix.len() > 253 {
-            return Err(
-                "the prefix before '/' must be a DNS subdomain of at most 253 characters".to_string(),
-            );
+            return Err("the prefix before '/' must be a DNS subdomain of at most 253 characters".to_string());
         }
         for part in prefix.split('.') {
             dns1123_label(part).map_err(|_| "the prefix before '/' must be a DNS subdomain".to_string())?;
@@ -96,11 +88,7 @@ pub fn label_key(key: &str) -> Result<(), String> {
 /// (`*.example.com`), or `*` alone when `allow_star` is set.
 pub fn host(host: &str, allow_star: bool) -> Result<(), String> {
     if host == "*" {
-        return if allow_star {
-            Ok(())
-        } else {
-            Err("a bare \"*\" is not allowed here".to_string())
-        };
+        return if allow_star { Ok(()) } else { Err("a bare \"*\" is not allowed here".to_string()) };
     }
     if host.is_empty() {
         return Err("it is empty".to_string());
@@ -111,9 +99,7 @@ pub fn host(host: &str, allow_star: bool) -> Result<(), String> {
     let rest = match host.strip_prefix("*.") {
         Some(rest) => rest,
         None if host.contains('*') => {
-            return Err(
-                "a wildcard is allowed only as the whole first label (\"*.example.com\")".to_string(),
-            );
+            return Err("a wildcard is allowed only as the whole first label (\"*.example.com\")".to_string());
         }
         None => host,
     };
@@ -125,9 +111,7 @@ pub fn host(host: &str, allow_star: bool) -> Result<(), String> {
     }
     for label in rest.split('.') {
         if label.is_empty() {
-            return Err(
-                "it has an empty label (two dots in a row, or a leading or trailing dot)".to_string(),
-            );
+            return Err("it has an empty label (two dots in a row, or a leading or trailing dot)".to_string());
         }
         if label.len() > 63 {
             return Err(format!("the label {label:?} is longer than 63 characters"));
@@ -136,9 +120,7 @@ pub fn host(host: &str, allow_star: bool) -> Result<(), String> {
             || label.starts_with('-')
             || label.ends_with('-')
         {
-            return Err(format!(
-                "the label {label:?} is not a DNS label (letters, digits and inner '-')"
-            ));
+            return Err(format!("the label {label:?} is not a DNS label (letters, digits and inner '-')"));
         }
     }
     Ok(())
@@ -153,9 +135,7 @@ pub fn duration(text: &str) -> Result<(), String> {
     let mut rest = text;
     let mut total_ms = 0f64;
     while !rest.is_empty() {
-        let number_len = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(rest.len());
+        let number_len = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
         if number_len == 0 {
             return Err(bad());
         }
