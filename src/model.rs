@@ -28,6 +28,8 @@ pub struct Model {
     pub routes: Vec<RouteModel>,
     /// The demo app, when enabled.
     pub demo: Option<DemoModel>,
+    /// The east-west gateway workload, when enabled.
+    pub east_west: Option<WorkloadModel>,
 }
 
 /// A resolved gateway.
@@ -281,6 +283,61 @@ pub const DEMO_CONTAINER_PORT: i32 = 8080;
 /// The gateway's status and health port (`/healthz/ready`).
 pub const STATUS_PORT: u32 = 15021;
 
+/// Default name of the east-west gateway workload (the istio.io multi-network guide's).
+pub const EAST_WEST_NAME: &str = "istio-eastwestgateway";
+/// The label Istio reads a pod's or namespace's network from.
+pub const NETWORK_LABEL: &str = "topology.istio.io/network";
+
+/// Service ports of a network gateway, as the istio/gateway chart's `networkGatewayPorts`.
+pub const NETWORK_GATEWAY_PORTS: &[(&str, u32)] =
+    &[("status-port", STATUS_PORT), ("tls", 15443), ("tls-istiod", 15012), ("tls-webhook", 15017)];
+
+/// The east-west gateway workload (in the mesh root namespace), as the istio/gateway chart renders it
+/// with `networkGateway` set.
+fn east_west(spec: &MeshIngressSpec) -> Option<WorkloadModel> {
+    let multicluster = spec.multicluster.as_ref()?;
+    let east_west = &multicluster.east_west_gateway;
+    if !east_west.enabled {
+        return None;
+    }
+    let name = east_west.workload.name.clone().unwrap_or_else(|| EAST_WEST_NAME.to_string());
+    let labels = if east_west.workload.labels.is_empty() {
+        BTreeMap::from([("istio".to_string(), istio_label(&name))])
+    } else {
+        east_west.workload.labels.clone()
+    };
+    let mut selector = BTreeMap::from([("app".to_string(), name.clone())]);
+    selector.extend(labels.clone());
+    // The workload settings travel as a gateway entry, so the ingress gateway renderers apply to them.
+    let gateway = Gateway {
+        name: name.clone(),
+        scope: east_west.scope,
+        workload: east_west.workload.clone(),
+        service: east_west.service.clone(),
+        load_balancer: east_west.load_balancer.clone(),
+        ..Default::default()
+    };
+    let replicas = match (gateway.workload.replicas, &gateway.workload.autoscaling) {
+        (Some(n), _) => Replicas::Fixed(n),
+        (None, Some(a)) => Replicas::Autoscaled(a.clone()),
+        (None, None) => Replicas::Autoscaled(Autoscaling::default()),
+    };
+    Some(WorkloadModel {
+        name,
+        namespace: spec.mtls.root_namespace.clone(),
+        path: "spec.multicluster.eastWestGateway".to_string(),
+        gateways: Vec::new(),
+        labels,
+        selector,
+        replicas,
+        resources: merge_resources(gateway.workload.resources.as_ref()),
+        service_type: gateway.service.type_.unwrap_or(ServiceType::LoadBalancer),
+        gateway,
+        ports: NETWORK_GATEWAY_PORTS.iter().map(|(n, p)| (n.to_string(), *p)).collect(),
+        hosts: Vec::new(),
+    })
+}
+
 /// Default workload name for a gateway.
 pub fn default_workload_name(gateway: &str) -> String {
     format!("istio-ingressgateway-{gateway}")
@@ -373,7 +430,15 @@ pub fn resolve(instance: &str, spec: &MeshIngressSpec) -> Model {
                 gateway.workload.labels.clone()
             };
             let defaulted = gateway.servers.is_empty();
-            let written: Vec<Server> = if defaulted {
+            let written: Vec<Server> = if defaulted && gateway.load_balancer.provider == Provider::AwsAlb {
+                // Behind an ALB, TLS ends at the ALB: the gateway serves plain HTTP and must not redirect.
+                vec![Server {
+                    port: 80,
+                    protocol: ServerProtocol::Http,
+                    https_redirect: Some(false),
+                    ..Default::default()
+                }]
+            } else if defaulted {
                 vec![
                     Server { port: 443, protocol: ServerProtocol::Https, ..Default::default() },
                     Server {
@@ -646,6 +711,7 @@ pub fn resolve(instance: &str, spec: &MeshIngressSpec) -> Model {
         namespaces,
         routes,
         demo,
+        east_west: east_west(spec),
     }
 }
 

@@ -140,7 +140,7 @@ pub struct Gateway {
 
     /// Servers of the Istio Gateway. Empty or omitted: HTTPS on 443 (TLS `SIMPLE` with the first
     /// certificate of `spec.certificates`) plus HTTP on 80 redirecting to HTTPS, both for
-    /// `spec.domains`.
+    /// `spec.domains`; behind an `aws-alb`, which terminates TLS, HTTP on 80 only.
     #[serde(default)]
     pub servers: Vec<Server>,
 }
@@ -894,7 +894,8 @@ pub struct Route {
     pub name: String,
     /// Namespace of the VirtualService (usually the destination service's namespace).
     pub namespace: String,
-    /// Names of entries of `spec.gateways` to bind to. Default: the first gateway.
+    /// Names of entries of `spec.gateways` to bind to, and `mesh` to also route traffic from sidecars
+    /// inside the mesh. Default: the first gateway.
     #[serde(default)]
     pub gateways: Vec<String>,
     /// Hosts routed. Default: `spec.domains`. Each must be served by every bound gateway.
@@ -1052,6 +1053,10 @@ pub struct EastWestGateway {
     /// Also expose istiod (ports 15012 and 15017) for primary-remote setups.
     #[serde(default)]
     pub expose_istiod: bool,
+    /// Who reaches the gateway: `external` (other networks over the internet, the default) or
+    /// `internal` (peered private networks); selects the load balancer scheme of the presets.
+    #[serde(default)]
+    pub scope: Scope,
     /// Workload settings (replicas, autoscaling, resources, placement), as for ingress gateways.
     /// Name default: `istio-eastwestgateway`; labels default: `istio: eastwestgateway`.
     #[serde(default)]
@@ -1059,8 +1064,8 @@ pub struct EastWestGateway {
     /// Service settings. Type default: `LoadBalancer`.
     #[serde(default)]
     pub service: GatewayService,
-    /// Cloud load balancer preset (`aws-alb` is not allowed: an ALB terminates TLS, which breaks
-    /// `AUTO_PASSTHROUGH`). Scope is always `internal` unless `service.annotations` say otherwise.
+    /// Cloud load balancer preset (`aws-nlb`, `gcp`, `azure`; `aws-alb` is not allowed: an ALB
+    /// terminates TLS, which breaks `AUTO_PASSTHROUGH`).
     #[serde(default)]
     pub load_balancer: LoadBalancer,
 }
@@ -1118,6 +1123,7 @@ pub struct Telemetry {
     pub provider: String,
     /// Percentage of requests traced, 0-100.
     #[serde(default = "default_sampling")]
+    #[schemars(range(min = 0, max = 100))]
     pub sampling_percentage: f64,
 }
 

@@ -12,7 +12,7 @@ use super::labels::{Component, common_labels, metadata, pod_labels};
 use super::{Generated, file_name};
 use crate::api::v1alpha1::*;
 use crate::error::Error;
-use crate::model::{Model, Replicas, STATUS_PORT, WorkloadModel};
+use crate::model::{Model, NETWORK_LABEL, Replicas, STATUS_PORT, WorkloadModel};
 use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec};
 use k8s_openapi::api::autoscaling::v2::{
     CrossVersionObjectReference, HorizontalPodAutoscaler, HorizontalPodAutoscalerSpec, MetricSpec,
@@ -52,23 +52,30 @@ fn workload_meta(model: &Model, workload: &WorkloadModel, component: Component) 
 
 /// Render the objects of one gateway workload.
 pub fn render(model: &Model, workload: &WorkloadModel) -> Result<Vec<Generated>, Error> {
-    render_as(
-        model,
-        workload,
-        Component::Gateway,
-        &file_name("workload", &workload.name),
-        service_annotations(workload),
-    )
+    let file = file_name("workload", &workload.name);
+    render_workload(model, workload, Component::Gateway, &file, service_annotations(workload), None)
 }
 
-/// Render a workload with the given component label, file and Service annotations (the east-west
-/// gateway reuses this with its own settings).
-pub fn render_as(
+/// Render a network gateway (the chart's `networkGateway`): the Service and pods carry
+/// `topology.istio.io/network`, and the proxy asks for that network's view (`ISTIO_META_REQUESTED_NETWORK_VIEW`).
+pub fn render_network(
     model: &Model,
     workload: &WorkloadModel,
     component: Component,
     file: &str,
     annotations: BTreeMap<String, String>,
+    network: &str,
+) -> Result<Vec<Generated>, Error> {
+    render_workload(model, workload, component, file, annotations, Some(network))
+}
+
+fn render_workload(
+    model: &Model,
+    workload: &WorkloadModel,
+    component: Component,
+    file: &str,
+    annotations: BTreeMap<String, String>,
+    network: Option<&str>,
 ) -> Result<Vec<Generated>, Error> {
     let meta = || workload_meta(model, workload, component);
     let mut out = vec![Generated::new(&ServiceAccount { metadata: meta(), ..Default::default() }, file)?];
@@ -105,8 +112,8 @@ pub fn render_as(
         file,
     )?);
 
-    out.push(Generated::new(&service(model, workload, component, annotations), file)?);
-    out.push(Generated::new(&deployment(model, workload, component, &[]), file)?);
+    out.push(Generated::new(&service(model, workload, component, annotations, network), file)?);
+    out.push(Generated::new(&deployment(model, workload, component, network), file)?);
 
     if let Replicas::Autoscaled(autoscaling) = &workload.replicas {
         out.push(Generated::new(&hpa(model, workload, component, autoscaling), file)?);
@@ -120,37 +127,65 @@ pub fn render_as(
 /// Service annotations: the load balancer preset, external-dns, then the user's (which win).
 pub fn service_annotations(workload: &WorkloadModel) -> BTreeMap<String, String> {
     let gateway = &workload.gateway;
-    let mut annotations = BTreeMap::new();
     let lb = &gateway.load_balancer;
-    if lb.provider == Provider::AwsNlb {
-        let aws = |key: &str| format!("service.beta.kubernetes.io/aws-load-balancer-{key}");
-        // `external` hands the Service to the AWS Load Balancer Controller (not the legacy in-tree
-        // controller); it must be set at creation and never changed (aws-load-balancer-controller#2165).
-        annotations.insert(aws("type"), "external".to_string());
-        annotations.insert(aws("nlb-target-type"), lb.target_type.as_str().to_string());
-        let scheme = match gateway.scope {
-            Scope::External => "internet-facing",
-            Scope::Internal => "internal",
-        };
-        annotations.insert(aws("scheme"), scheme.to_string());
-        if let Some(name) = &lb.name {
-            annotations.insert(aws("name"), name.clone());
+    let internal = gateway.scope == Scope::Internal;
+    let mut annotations = BTreeMap::new();
+    match lb.provider {
+        Provider::AwsNlb => {
+            let aws = |key: &str| format!("service.beta.kubernetes.io/aws-load-balancer-{key}");
+            // `external` hands the Service to the AWS Load Balancer Controller (not the legacy in-tree
+            // controller); it must be set at creation and never changed (aws-load-balancer-controller#2165).
+            annotations.insert(aws("type"), "external".to_string());
+            annotations.insert(aws("nlb-target-type"), lb.target_type.as_str().to_string());
+            annotations
+                .insert(aws("scheme"), if internal { "internal" } else { "internet-facing" }.to_string());
+            if let Some(name) = &lb.name {
+                annotations.insert(aws("name"), name.clone());
+            }
+            annotations
+                .insert(aws("attributes"), format!("load_balancing.cross_zone.enabled={}", lb.cross_zone));
+            // Health-check Envoy's readiness on the status port. A named port resolves to the NodePort for
+            // `instance` targets and to 15021 for `ip` targets, so one setting works for both.
+            annotations.insert(aws("healthcheck-protocol"), "http".to_string());
+            annotations.insert(aws("healthcheck-port"), "status-port".to_string());
+            annotations.insert(aws("healthcheck-path"), "/healthz/ready".to_string());
         }
-        annotations.insert(aws("attributes"), format!("load_balancing.cross_zone.enabled={}", lb.cross_zone));
-        // Health-check Envoy's readiness on the status port. A named port resolves to the NodePort for
-        // `instance` targets and to 15021 for `ip` targets, so one setting works for both.
-        annotations.insert(aws("healthcheck-protocol"), "http".to_string());
-        annotations.insert(aws("healthcheck-port"), "status-port".to_string());
-        annotations.insert(aws("healthcheck-path"), "/healthz/ready".to_string());
+        Provider::Gcp if internal => {
+            annotations.insert("networking.gke.io/load-balancer-type".to_string(), "Internal".to_string());
+        }
+        Provider::Azure => {
+            if internal {
+                annotations.insert(
+                    "service.beta.kubernetes.io/azure-load-balancer-internal".to_string(),
+                    "true".to_string(),
+                );
+            }
+            // Azure probes each port itself by default, and Envoy answers a probe on 80/443 with 404 or a
+            // TLS error; probe the status port's /healthz/ready for every traffic port instead.
+            for (_, port) in workload.ports.iter().filter(|(_, p)| *p != STATUS_PORT) {
+                let key = |what: &str| format!("service.beta.kubernetes.io/port_{port}_health-probe_{what}");
+                annotations.insert(key("protocol"), "http".to_string());
+                annotations.insert(key("port"), "status-port".to_string());
+                annotations.insert(key("request-path"), "/healthz/ready".to_string());
+            }
+        }
+        Provider::Gcp | Provider::AwsAlb | Provider::None => {}
     }
-    if gateway.external_dns.enabled && !workload.hosts.is_empty() {
-        let prefix = &gateway.external_dns.annotation_prefix;
-        annotations.insert(format!("{prefix}hostname"), workload.hosts.join(","));
-        if let Some(ttl) = gateway.external_dns.ttl {
-            annotations.insert(format!("{prefix}ttl"), ttl.to_string());
-        }
+    // Behind an ALB the Ingress holds the address external-dns publishes, so the hostnames go there.
+    if gateway.external_dns.enabled && !workload.hosts.is_empty() && lb.provider != Provider::AwsAlb {
+        annotations.extend(external_dns_annotations(&gateway.external_dns, &workload.hosts));
     }
     annotations.extend(gateway.service.annotations.clone());
+    annotations
+}
+
+/// The external-dns annotations for `hosts`.
+pub fn external_dns_annotations(dns: &ExternalDns, hosts: &[String]) -> BTreeMap<String, String> {
+    let prefix = &dns.annotation_prefix;
+    let mut annotations = BTreeMap::from([(format!("{prefix}hostname"), hosts.join(","))]);
+    if let Some(ttl) = dns.ttl {
+        annotations.insert(format!("{prefix}ttl"), ttl.to_string());
+    }
     annotations
 }
 
@@ -159,9 +194,13 @@ fn service(
     workload: &WorkloadModel,
     component: Component,
     annotations: BTreeMap<String, String>,
+    network: Option<&str>,
 ) -> Service {
     let gateway = &workload.gateway;
     let mut meta = workload_meta(model, workload, component);
+    if let (Some(network), Some(labels)) = (network, meta.labels.as_mut()) {
+        labels.insert(NETWORK_LABEL.to_string(), network.to_string());
+    }
     if !annotations.is_empty() {
         meta.annotations = Some(annotations);
     }
@@ -199,13 +238,16 @@ fn service(
     }
 }
 
-/// The gateway Deployment; `env` adds container environment (the east-west gateway's network view).
+/// The gateway Deployment; a network gateway's pods carry the network and request its view.
 pub fn deployment(
     model: &Model,
     workload: &WorkloadModel,
     component: Component,
-    env: &[(String, String)],
+    network: Option<&str>,
 ) -> Deployment {
+    let env: Vec<(String, String)> = network
+        .map(|n| vec![("ISTIO_META_REQUESTED_NETWORK_VIEW".to_string(), n.to_string())])
+        .unwrap_or_default();
     let gateway = &workload.gateway;
     let spec_workload = &gateway.workload;
     let mut labels = pod_labels(model, &workload.name, component);
@@ -216,6 +258,9 @@ pub fn deployment(
     labels.insert("sidecar.istio.io/inject".to_string(), "true".to_string());
     if !model.spec.revision.is_empty() {
         labels.insert("istio.io/rev".to_string(), model.spec.revision.clone());
+    }
+    if let Some(network) = network {
+        labels.insert(NETWORK_LABEL.to_string(), network.to_string());
     }
     let annotations = BTreeMap::from([
         ("inject.istio.io/templates".to_string(), "gateway".to_string()),
@@ -375,9 +420,4 @@ fn pdb(model: &Model, workload: &WorkloadModel, component: Component) -> Option<
         }),
         ..Default::default()
     })
-}
-
-/// The status port the load balancers health-check.
-pub fn status_port() -> u32 {
-    STATUS_PORT
 }

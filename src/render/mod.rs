@@ -3,14 +3,18 @@
 //! Each object comes with the file it belongs in (kpt writes it there), grouped so that removing a
 //! gateway, namespace or route from the config removes its file too.
 
+pub mod alb;
 pub mod certificates;
 pub mod demo_app;
+pub mod eastwest;
 pub mod gateway_workload;
 pub mod istio_gateway;
 pub mod labels;
 pub mod mtls;
 pub mod namespaces;
 pub mod routes;
+pub mod telemetry;
+pub mod waves;
 
 use crate::error::Error;
 use crate::krm::object::ObjectId;
@@ -62,15 +66,22 @@ pub fn render(model: &Model) -> Result<Vec<Generated>, Error> {
     out.extend(namespaces::render(model)?);
     out.extend(certificates::render_issuers(model)?);
     out.extend(certificates::render_certificates(model)?);
+    out.extend(eastwest::render_plugin_ca(model)?);
     for workload in &model.workloads {
         out.extend(gateway_workload::render(model, workload)?);
     }
+    out.extend(alb::render(model)?);
     for gateway in &model.gateways {
         out.extend(istio_gateway::render(model, gateway)?);
     }
+    out.extend(eastwest::render(model)?);
     out.extend(mtls::render(model)?);
+    out.extend(telemetry::render(model)?);
     out.extend(routes::render(model)?);
     out.extend(demo_app::render(model)?);
+    if model.spec.argocd.sync_waves {
+        waves::annotate(&mut out);
+    }
     Ok(out)
 }
 

@@ -30,6 +30,18 @@ pub fn render(model: &Model) -> Result<Vec<Generated>, Error> {
         };
         out.push(Generated::new(&namespace, NAMESPACES_FILE)?);
     }
+    // A multi-network mesh labels its root namespace with the network. The namespace belongs to
+    // Istio's installer, so the object says it must never be pruned or deleted by a GitOps tool.
+    if let Some((key, network)) = super::eastwest::root_namespace_labels(model) {
+        let root = model.spec.mtls.root_namespace.as_str();
+        let mut meta = metadata(model, root, None, "mesh-ingress", Component::Namespace);
+        meta.labels.get_or_insert_with(BTreeMap::new).insert(key, network);
+        meta.annotations = Some(BTreeMap::from([
+            ("argocd.argoproj.io/sync-options".to_string(), "Prune=false,Delete=false".to_string()),
+            ("kustomize.toolkit.fluxcd.io/prune".to_string(), "disabled".to_string()),
+        ]));
+        out.push(Generated::new(&Namespace { metadata: meta, ..Default::default() }, NAMESPACES_FILE)?);
+    }
     for ns in &model.namespaces {
         let mut meta = metadata(model, &ns.name, None, "mesh-ingress", Component::Namespace);
         let labels = meta.labels.get_or_insert_with(BTreeMap::new);

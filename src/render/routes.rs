@@ -30,9 +30,12 @@ pub fn render(model: &Model) -> Result<Vec<Generated>, Error> {
         .collect()
 }
 
-/// How a VirtualService names a gateway of this config.
+/// The reserved gateway name that binds a VirtualService to the sidecars of the mesh.
+pub const MESH: &str = "mesh";
+
+/// How a VirtualService names a gateway of this config (`mesh` stays `mesh`).
 pub fn gateway_ref(model: &Model, gateway: &str) -> String {
-    format!("{}/{gateway}", model.spec.namespace)
+    if gateway == MESH { MESH.to_string() } else { format!("{}/{gateway}", model.spec.namespace) }
 }
 
 /// One HTTP rule as an Istio HTTPRoute.

@@ -22,7 +22,7 @@ pub struct CertificateSpec {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub common_name: Option<String>,
     /// A CA certificate.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[serde(rename = "isCA", skip_serializing_if = "std::ops::Not::not")]
     pub is_ca: bool,
     /// Lifetime.
     #[serde(skip_serializing_if = "Option::is_none")]

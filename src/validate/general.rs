@@ -3,7 +3,6 @@
 
 use super::names;
 use super::{Findings, text};
-use crate::api::v1alpha1::Provider;
 use crate::model::Model;
 
 /// Run the instance-wide rules.
@@ -41,41 +40,5 @@ pub fn check(model: &Model, f: &mut Findings) {
             None,
             "at least one gateway is required, for example `gateways: [{name: external}]`",
         );
-    }
-    unsupported(model, f);
-}
-
-/// Fields of the API contract whose rendering has not landed yet are rejected, never ignored.
-fn unsupported(model: &Model, f: &mut Findings) {
-    let spec = &model.spec;
-    let later = "is not supported yet by this version of mesh-ingress";
-    if spec.multicluster.is_some() {
-        f.error("spec.multicluster", None, format!("spec.multicluster {later}; remove it for now"));
-    }
-    if spec.argocd.sync_waves {
-        f.error("spec.argocd.syncWaves", None, format!("Argo CD sync waves {later}; remove it for now"));
-    }
-    if spec.telemetry.is_some() {
-        f.error("spec.telemetry", None, format!("spec.telemetry {later}; remove it for now"));
-    }
-    for (i, gateway) in spec.gateways.iter().enumerate() {
-        let provider = gateway.load_balancer.provider;
-        if matches!(provider, Provider::AwsAlb | Provider::Gcp | Provider::Azure) {
-            f.error(
-                format!("spec.gateways[{i}].loadBalancer.provider"),
-                text(provider.as_str()),
-                format!(
-                    "load balancer provider {:?} {later}; use \"none\" or \"aws-nlb\"",
-                    provider.as_str()
-                ),
-            );
-        }
-        if gateway.load_balancer.alb.is_some() {
-            f.error(
-                format!("spec.gateways[{i}].loadBalancer.alb"),
-                None,
-                format!("loadBalancer.alb (provider aws-alb) {later}"),
-            );
-        }
     }
 }

@@ -128,18 +128,17 @@ fn routes(model: &Model, f: &mut Findings) {
                 format!("route {}/{} is already defined by {}", route.namespace, route.name, first.path),
             );
         }
+        let binds_mesh = route.gateways.iter().any(|(g, _)| g == crate::render::routes::MESH);
         for (gi, (gateway, at)) in route.gateways.iter().enumerate() {
+            if gateway == crate::render::routes::MESH {
+                continue;
+            }
             if route.gateways[..gi].iter().any(|(g, _)| g == gateway) {
                 f.warning(at, text(gateway), format!("gateway {gateway:?} is listed twice"));
-            } else if gateway_exists(model, gateway, at, f) {
-                hosts_served(
-                    model,
-                    gateway,
-                    &route.hosts,
-                    &route.hosts_path,
-                    &format!("{}/{}", route.namespace, route.name),
-                    f,
-                );
+            } else if gateway_exists(model, gateway, at, f) && !binds_mesh {
+                // A route that also binds `mesh` may name in-mesh hosts its gateways do not serve.
+                let what = format!("{}/{}", route.namespace, route.name);
+                hosts_served(model, gateway, &route.hosts, &route.hosts_path, &what, f);
             }
         }
         if route.hosts.is_empty() {

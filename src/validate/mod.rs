@@ -6,6 +6,7 @@ pub mod certificates;
 pub mod gateways;
 pub mod general;
 pub mod mesh;
+pub mod multicluster;
 pub mod names;
 
 use crate::krm::result::KrmResult;
@@ -80,5 +81,6 @@ pub fn validate(model: &Model) -> Vec<KrmResult> {
     gateways::check(model, &mut findings);
     certificates::check(model, &mut findings);
     mesh::check(model, &mut findings);
+    multicluster::check(model, &mut findings);
     findings.results
 }

@@ -49,24 +49,11 @@ pub fn cases() -> Vec<Case> {
                 Err(_) => dir.join("config.yaml"),
             };
             let mut docs = read_yaml(&config_path);
-            assert_eq!(
-                docs.len(),
-                1,
-                "{}: one config document expected",
-                config_path.display()
-            );
+            assert_eq!(docs.len(), 1, "{}: one config document expected", config_path.display());
             let config = docs.remove(0);
-            let input = if dir.join("input.yaml").exists() {
-                read_yaml(&dir.join("input.yaml"))
-            } else {
-                Vec::new()
-            };
-            Case {
-                name,
-                dir,
-                config,
-                input,
-            }
+            let input =
+                if dir.join("input.yaml").exists() { read_yaml(&dir.join("input.yaml")) } else { Vec::new() };
+            Case { name, dir, config, input }
         })
         .collect()
 }
@@ -101,12 +88,7 @@ pub fn run_krm(config: &Value, items: &[Value]) -> Result<Run, String> {
     .map_err(|e| e.to_string())?;
     let stdout = String::from_utf8(stdout).map_err(|e| e.to_string())?;
     let list = io::parse_document(&stdout, "stdout", &Limits::default()).map_err(|e| e.to_string())?;
-    Ok(Run {
-        code,
-        stdout,
-        list,
-        stderr: String::from_utf8_lossy(&stderr).into_owned(),
-    })
+    Ok(Run { code, stdout, list, stderr: String::from_utf8_lossy(&stderr).into_owned() })
 }
 
 /// The objects a case renders (its output items).
@@ -120,11 +102,7 @@ pub fn diff(expected: &str, actual: &str) -> String {
     let e: Vec<&str> = expected.lines().collect();
     let a: Vec<&str> = actual.lines().collect();
     let mut out = String::new();
-    let first = e
-        .iter()
-        .zip(a.iter())
-        .position(|(x, y)| x != y)
-        .unwrap_or(e.len().min(a.len()));
+    let first = e.iter().zip(a.iter()).position(|(x, y)| x != y).unwrap_or(e.len().min(a.len()));
     let start = first.saturating_sub(3);
     out.push_str(&format!("first difference at line {}\n", first + 1));
     for line in e.iter().skip(start).take(12) {

@@ -68,87 +68,27 @@ pub const STATUS_PORT: i64 = 15021;
 
 /// Every check id [`check_stack`] can report, with what it checks.
 pub const CHECKS: &[(&str, &str)] = &[
-    (
-        "gateway-selector",
-        "an Istio Gateway selects the pods of a workload in its namespace",
-    ),
-    (
-        "gateway-credential",
-        "a credentialName is written by a Certificate in the gateway pods' namespace",
-    ),
-    (
-        "cert-coverage",
-        "that Certificate covers every host of the server",
-    ),
-    (
-        "service-ports",
-        "Services selecting gateway pods expose every server port and 15021",
-    ),
-    (
-        "gateway-conflict",
-        "no two Gateways on the same pods serve one port with overlapping hosts (IST0145)",
-    ),
-    (
-        "gateway-duplicate-cert",
-        "no two Gateways on the same pods share a credentialName (IST0138)",
-    ),
-    (
-        "virtualservice",
-        "VirtualService gateways resolve and its hosts are served by them",
-    ),
-    (
-        "issuer-ref",
-        "a Certificate's issuerRef resolves to a generated (Cluster)Issuer",
-    ),
-    (
-        "acme-solver",
-        "each ACME solver configures exactly one solver type",
-    ),
-    (
-        "acme-wildcard",
-        "wildcard dnsNames are issued with a DNS-01 solver",
-    ),
-    (
-        "http01-reachability",
-        "an HTTP-01 challenge route sits on the pods that serve the certificate's hosts",
-    ),
-    (
-        "gateway-api",
-        "Gateway API addresses, listeners and parentRefs resolve and accept the route",
-    ),
-    (
-        "injection",
-        "injection labels and annotations of namespaces and gateway pods",
-    ),
-    (
-        "refs",
-        "selectors, scaleTargetRef, roleRef, subjects, serviceAccountName, backends resolve",
-    ),
-    (
-        "hpa-replicas",
-        "a Deployment under an HPA does not set spec.replicas",
-    ),
-    (
-        "pdb-evictable",
-        "a PDB allows at least one voluntary eviction at the minimum replica count",
-    ),
-    (
-        "authz-principal",
-        "AuthorizationPolicy principals name generated ServiceAccounts",
-    ),
+    ("gateway-selector", "an Istio Gateway selects the pods of a workload in its namespace"),
+    ("gateway-credential", "a credentialName is written by a Certificate in the gateway pods' namespace"),
+    ("cert-coverage", "that Certificate covers every host of the server"),
+    ("service-ports", "Services selecting gateway pods expose every server port and 15021"),
+    ("gateway-conflict", "no two Gateways on the same pods serve one port with overlapping hosts (IST0145)"),
+    ("gateway-duplicate-cert", "no two Gateways on the same pods share a credentialName (IST0138)"),
+    ("virtualservice", "VirtualService gateways resolve and its hosts are served by them"),
+    ("issuer-ref", "a Certificate's issuerRef resolves to a generated (Cluster)Issuer"),
+    ("acme-solver", "each ACME solver configures exactly one solver type"),
+    ("acme-wildcard", "wildcard dnsNames are issued with a DNS-01 solver"),
+    ("http01-reachability", "an HTTP-01 challenge route sits on the pods that serve the certificate's hosts"),
+    ("gateway-api", "Gateway API addresses, listeners and parentRefs resolve and accept the route"),
+    ("injection", "injection labels and annotations of namespaces and gateway pods"),
+    ("refs", "selectors, scaleTargetRef, roleRef, subjects, serviceAccountName, backends resolve"),
+    ("hpa-replicas", "a Deployment under an HPA does not set spec.replicas"),
+    ("pdb-evictable", "a PDB allows at least one voluntary eviction at the minimum replica count"),
+    ("authz-principal", "AuthorizationPolicy principals name generated ServiceAccounts"),
     ("labels", "generated objects carry the ownership labels"),
-    (
-        "duplicate",
-        "no two output objects share group, kind, namespace and name",
-    ),
-    (
-        "selector-labels",
-        "selectors never use app.kubernetes.io/version or app.kubernetes.io/instance",
-    ),
-    (
-        "annotations",
-        "load balancer and external-dns annotations name real ports and served hosts",
-    ),
+    ("duplicate", "no two output objects share group, kind, namespace and name"),
+    ("selector-labels", "selectors never use app.kubernetes.io/version or app.kubernetes.io/instance"),
+    ("annotations", "load balancer and external-dns annotations name real ports and served hosts"),
 ];
 
 /// Check that the objects of a rendered stack agree with each other; see the module docs.
@@ -161,12 +101,7 @@ pub fn check_stack(items: &[Value], config: &Value) -> Vec<String> {
         .iter()
         .filter(|o| !facts.instance.is_empty() && label(o, INSTANCE_LABEL) == Some(facts.instance.as_str()))
         .collect();
-    let mut ctx = Ctx {
-        items,
-        generated,
-        facts,
-        out: Vec::new(),
-    };
+    let mut ctx = Ctx { items, generated, facts, out: Vec::new() };
     check_istio_gateways(&mut ctx);
     check_gateway_conflicts(&mut ctx);
     check_virtual_services(&mut ctx);
@@ -319,11 +254,7 @@ fn is(obj: &Value, g: &str, k: &str) -> bool {
 /// `group/Kind namespace/name` of an object, for messages.
 pub fn describe(obj: &Value) -> String {
     let g = group(obj);
-    let gk = if g.is_empty() {
-        kind(obj).to_string()
-    } else {
-        format!("{g}/{}", kind(obj))
-    };
+    let gk = if g.is_empty() { kind(obj).to_string() } else { format!("{g}/{}", kind(obj)) };
     if namespace(obj).is_empty() {
         format!("{gk} {}", name(obj))
     } else {
@@ -340,11 +271,7 @@ fn array(value: &Value) -> &[Value] {
 fn string_map(value: &Value) -> BTreeMap<String, String> {
     value
         .as_object()
-        .map(|m| {
-            m.iter()
-                .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_string())))
-                .collect()
-        })
+        .map(|m| m.iter().filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_string()))).collect())
         .unwrap_or_default()
 }
 
@@ -357,9 +284,7 @@ fn map_selects(selector: &Value, labels: &BTreeMap<String, String>) -> bool {
 /// Whether a Kubernetes `LabelSelector` matches `labels` (`matchLabels` and `matchExpressions`).
 /// An empty selector matches everything, as in Kubernetes.
 fn label_selector_selects(selector: &Value, labels: &BTreeMap<String, String>) -> bool {
-    let by_label = string_map(&selector["matchLabels"])
-        .iter()
-        .all(|(k, v)| labels.get(k) == Some(v));
+    let by_label = string_map(&selector["matchLabels"]).iter().all(|(k, v)| labels.get(k) == Some(v));
     let by_expression = array(&selector["matchExpressions"]).iter().all(|e| {
         let key = e["key"].as_str().unwrap_or_default();
         let values: Vec<&str> = array(&e["values"]).iter().filter_map(Value::as_str).collect();
@@ -412,10 +337,7 @@ fn container_port_names(workload: &Value) -> BTreeSet<String> {
 
 /// The `port`s of a Service.
 fn service_ports(service: &Value) -> BTreeSet<i64> {
-    array(&service["spec"]["ports"])
-        .iter()
-        .filter_map(|p| p["port"].as_i64())
-        .collect()
+    array(&service["spec"]["ports"]).iter().filter_map(|p| p["port"].as_i64()).collect()
 }
 
 /// Strip an Istio `ns/` prefix from a server host.
@@ -473,8 +395,7 @@ struct Ctx<'a> {
 impl<'a> Ctx<'a> {
     /// Report a violation of `check` on `obj`.
     fn fail(&mut self, check: &str, obj: &Value, message: impl AsRef<str>) {
-        self.out
-            .push(format!("[{check}] {}: {}", describe(obj), message.as_ref()));
+        self.out.push(format!("[{check}] {}: {}", describe(obj), message.as_ref()));
     }
 
     /// Whether `obj` (an element of the output) is a generated object.
@@ -494,9 +415,7 @@ impl<'a> Ctx<'a> {
 
     /// The output item `group`/`kind` `ns`/`name` (`ns` empty for cluster-scoped kinds).
     fn find(&self, g: &str, k: &str, ns: &str, n: &str) -> Option<&'a Value> {
-        self.items
-            .iter()
-            .find(|o| is(o, g, k) && namespace(o) == ns && name(o) == n)
+        self.items.iter().find(|o| is(o, g, k) && namespace(o) == ns && name(o) == n)
     }
 
     /// Every workload in the output.
@@ -603,11 +522,7 @@ fn server_credentials(server: &Value) -> Vec<String> {
 
 /// The host names of an Istio Gateway server, with any `ns/` prefix removed.
 fn server_hosts(server: &Value) -> Vec<String> {
-    array(&server["hosts"])
-        .iter()
-        .filter_map(Value::as_str)
-        .map(|h| bare_host(h).to_string())
-        .collect()
+    array(&server["hosts"]).iter().filter_map(Value::as_str).map(|h| bare_host(h).to_string()).collect()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -618,11 +533,7 @@ fn check_istio_gateways(ctx: &mut Ctx<'_>) {
     for gw in ctx.gen_of("networking.istio.io", "Gateway") {
         let selector = &gw["spec"]["selector"];
         if string_map(selector).is_empty() {
-            ctx.fail(
-                "gateway-selector",
-                gw,
-                "spec.selector is empty: it would configure every proxy",
-            );
+            ctx.fail("gateway-selector", gw, "spec.selector is empty: it would configure every proxy");
             continue;
         }
         let local = ctx.workloads_selected_by_map(selector, Some(namespace(gw)));
@@ -665,10 +576,8 @@ fn check_istio_gateways(ctx: &mut Ctx<'_>) {
                             ),
                         ),
                         Some(cert) => {
-                            let mut names: Vec<&str> = array(&cert["spec"]["dnsNames"])
-                                .iter()
-                                .filter_map(Value::as_str)
-                                .collect();
+                            let mut names: Vec<&str> =
+                                array(&cert["spec"]["dnsNames"]).iter().filter_map(Value::as_str).collect();
                             names.extend(cert["spec"]["commonName"].as_str());
                             for host in server_hosts(server) {
                                 if host != "*" && !names.iter().any(|d| cert_covers(d, &host)) {
@@ -701,10 +610,8 @@ fn check_istio_gateways(ctx: &mut Ctx<'_>) {
                 continue;
             }
             let exposed: BTreeSet<i64> = services.iter().flat_map(|s| service_ports(s)).collect();
-            let mut wanted: Vec<i64> = istio_servers(gw)
-                .iter()
-                .filter_map(|s| s["port"]["number"].as_i64())
-                .collect();
+            let mut wanted: Vec<i64> =
+                istio_servers(gw).iter().filter_map(|s| s["port"]["number"].as_i64()).collect();
             wanted.push(STATUS_PORT);
             for port in wanted {
                 if !exposed.contains(&port) {
@@ -813,6 +720,9 @@ fn check_virtual_services(ctx: &mut Ctx<'_>) {
     for vs in ctx.gen_of("networking.istio.io", "VirtualService") {
         let vs_ns = namespace(vs).to_string();
         let mut gateways = Vec::new();
+        // A VirtualService also bound to `mesh` routes sidecar traffic too, so it may name in-mesh
+        // hosts that no gateway serves (istioctl's IST0132 looks at gateway-only hosts the same way).
+        let binds_mesh = array(&vs["spec"]["gateways"]).iter().any(|g| g.as_str() == Some("mesh"));
         for entry in array(&vs["spec"]["gateways"]).iter().filter_map(Value::as_str) {
             if entry == "mesh" {
                 continue;
@@ -827,18 +737,15 @@ fn check_virtual_services(ctx: &mut Ctx<'_>) {
                 ),
             }
         }
-        if !gateways.is_empty() {
+        if !gateways.is_empty() && !binds_mesh {
             for host in array(&vs["spec"]["hosts"]).iter().filter_map(Value::as_str) {
                 let served = gateways.iter().any(|gw| {
                     istio_servers(gw).iter().any(|server| {
-                        array(&server["hosts"])
-                            .iter()
-                            .filter_map(Value::as_str)
-                            .any(|entry| {
-                                let (ns, h) = entry.split_once('/').unwrap_or(("*", entry));
-                                let ns_ok = ns == "*" || (ns == "." && namespace(gw) == vs_ns) || ns == vs_ns;
-                                ns_ok && hosts_overlap(h, host)
-                            })
+                        array(&server["hosts"]).iter().filter_map(Value::as_str).any(|entry| {
+                            let (ns, h) = entry.split_once('/').unwrap_or(("*", entry));
+                            let ns_ok = ns == "*" || (ns == "." && namespace(gw) == vs_ns) || ns == vs_ns;
+                            ns_ok && hosts_overlap(h, host)
+                        })
                     })
                 });
                 if !served {
@@ -873,10 +780,7 @@ fn check_virtual_services(ctx: &mut Ctx<'_>) {
                 Some(port) if !ports.contains(&port) => ctx.fail(
                     "virtualservice",
                     vs,
-                    format!(
-                        "destination {host}:{port}: {} has no port {port}",
-                        describe(service)
-                    ),
+                    format!("destination {host}:{port}: {} has no port {port}", describe(service)),
                 ),
                 None if ports.len() > 1 => ctx.fail(
                     "virtualservice",
@@ -936,19 +840,14 @@ fn check_certificates(ctx: &mut Ctx<'_>) {
             }
             continue;
         };
-        let dns_names: Vec<&str> = array(&cert["spec"]["dnsNames"])
-            .iter()
-            .filter_map(Value::as_str)
-            .collect();
+        let dns_names: Vec<&str> =
+            array(&cert["spec"]["dnsNames"]).iter().filter_map(Value::as_str).collect();
         if !issuer_solves_wildcards(issuer) {
             for d in dns_names.iter().filter(|d| d.starts_with('*')) {
                 ctx.fail(
                     "acme-wildcard",
                     cert,
-                    format!(
-                        "dnsName {d:?} is a wildcard but {} has no DNS-01 solver",
-                        describe(issuer)
-                    ),
+                    format!("dnsName {d:?} is a wildcard but {} has no DNS-01 solver", describe(issuer)),
                 );
             }
         }
@@ -1008,10 +907,7 @@ fn check_issuers(ctx: &mut Ctx<'_>) {
         .collect();
     for issuer in issuers {
         for (i, solver) in array(&issuer["spec"]["acme"]["solvers"]).iter().enumerate() {
-            let types = ["http01", "dns01"]
-                .iter()
-                .filter(|t| solver.get(**t).is_some())
-                .count();
+            let types = ["http01", "dns01"].iter().filter(|t| solver.get(**t).is_some()).count();
             if types != 1 {
                 ctx.fail(
                     "acme-solver",
@@ -1020,10 +916,8 @@ fn check_issuers(ctx: &mut Ctx<'_>) {
                 );
             }
             if let Some(http01) = solver.get("http01") {
-                let kinds = ["ingress", "gatewayHTTPRoute"]
-                    .iter()
-                    .filter(|t| http01.get(**t).is_some())
-                    .count();
+                let kinds =
+                    ["ingress", "gatewayHTTPRoute"].iter().filter(|t| http01.get(**t).is_some()).count();
                 if kinds != 1 {
                     let keys: Vec<&String> =
                         http01.as_object().map(|m| m.keys().collect()).unwrap_or_default();
@@ -1061,11 +955,7 @@ fn check_parent_ref(
     let ns = parent["namespace"].as_str().unwrap_or(route_ns);
     let n = parent["name"].as_str().unwrap_or_default();
     let Some(gw) = ctx.find(g, k, ns, n) else {
-        ctx.fail(
-            "gateway-api",
-            source,
-            format!("{at}: no Gateway {ns}/{n} in the output"),
-        );
+        ctx.fail("gateway-api", source, format!("{at}: no Gateway {ns}/{n} in the output"));
         return;
     };
     let section = parent["sectionName"].as_str();
@@ -1085,9 +975,7 @@ fn check_parent_ref(
     }
     let accepting = listeners.iter().any(|l| {
         let protocol_ok = matches!(l["protocol"].as_str(), Some("HTTP" | "HTTPS"));
-        let from = l["allowedRoutes"]["namespaces"]["from"]
-            .as_str()
-            .unwrap_or("Same");
+        let from = l["allowedRoutes"]["namespaces"]["from"].as_str().unwrap_or("Same");
         let namespace_ok = match from {
             "Same" => route_ns == ns,
             "All" | "Selector" => true,
@@ -1153,19 +1041,13 @@ fn check_gateway_api(ctx: &mut Ctx<'_>) {
                 }
             }
             if ctx.gateway_api_workloads(gw).is_empty() {
-                ctx.fail(
-                    "gateway-api",
-                    gw,
-                    format!("{} selects no workload", describe(service)),
-                );
+                ctx.fail("gateway-api", gw, format!("{} selects no workload", describe(service)));
             }
         }
     }
     for route in ctx.gen_of("gateway.networking.k8s.io", "HTTPRoute") {
-        let hostnames: Vec<&str> = array(&route["spec"]["hostnames"])
-            .iter()
-            .filter_map(Value::as_str)
-            .collect();
+        let hostnames: Vec<&str> =
+            array(&route["spec"]["hostnames"]).iter().filter_map(Value::as_str).collect();
         for (i, parent) in array(&route["spec"]["parentRefs"]).iter().enumerate() {
             check_parent_ref(
                 ctx,
@@ -1190,23 +1072,15 @@ fn check_gateway_api(ctx: &mut Ctx<'_>) {
             .filter(|c| certificate_issuer(ctx, c).is_some_and(|i| std::ptr::eq(i, issuer)))
             .collect();
         for (i, solver) in array(&issuer["spec"]["acme"]["solvers"]).iter().enumerate() {
-            for (j, parent) in array(&solver["http01"]["gatewayHTTPRoute"]["parentRefs"])
-                .iter()
-                .enumerate()
-            {
+            for (j, parent) in array(&solver["http01"]["gatewayHTTPRoute"]["parentRefs"]).iter().enumerate() {
                 let at = format!("spec.acme.solvers[{i}].http01.gatewayHTTPRoute.parentRefs[{j}]");
                 if certs.is_empty() {
-                    let route_ns = parent["namespace"]
-                        .as_str()
-                        .unwrap_or(namespace(issuer))
-                        .to_string();
+                    let route_ns = parent["namespace"].as_str().unwrap_or(namespace(issuer)).to_string();
                     check_parent_ref(ctx, issuer, &at, parent, &route_ns, &[]);
                 }
                 for cert in &certs {
-                    let names: Vec<&str> = array(&cert["spec"]["dnsNames"])
-                        .iter()
-                        .filter_map(Value::as_str)
-                        .collect();
+                    let names: Vec<&str> =
+                        array(&cert["spec"]["dnsNames"]).iter().filter_map(Value::as_str).collect();
                     let at = format!("{at} (for Certificate {}/{})", namespace(cert), name(cert));
                     check_parent_ref(ctx, issuer, &at, parent, namespace(cert), &names);
                 }
@@ -1225,11 +1099,7 @@ fn check_injection(ctx: &mut Ctx<'_>) {
         let injection = label(ns, "istio-injection");
         let rev = label(ns, "istio.io/rev");
         if injection.is_some() && rev.is_some() {
-            ctx.fail(
-                "injection",
-                ns,
-                "has both istio-injection and istio.io/rev labels (IST0123)",
-            );
+            ctx.fail("injection", ns, "has both istio-injection and istio.io/rev labels (IST0123)");
         }
         if revision.is_empty() {
             if let Some(rev) = rev {
@@ -1280,11 +1150,7 @@ fn check_injection(ctx: &mut Ctx<'_>) {
         let labels = pod_labels(w);
         let annotations = pod_annotations(w);
         if labels.get("sidecar.istio.io/inject").map(String::as_str) != Some("true") {
-            ctx.fail(
-                "injection",
-                w,
-                "gateway pod template lacks label sidecar.istio.io/inject: \"true\"",
-            );
+            ctx.fail("injection", w, "gateway pod template lacks label sidecar.istio.io/inject: \"true\"");
         }
         if annotations.get("inject.istio.io/templates").map(String::as_str) != Some("gateway") {
             ctx.fail(
@@ -1335,11 +1201,7 @@ fn check_references(ctx: &mut Ctx<'_>) {
             .filter(|w| namespace(w) == namespace(svc) && map_selects(selector, &pod_labels(w)))
             .collect();
         if selected.is_empty() {
-            ctx.fail(
-                "refs",
-                svc,
-                format!("spec.selector {selector} selects no workload's pods"),
-            );
+            ctx.fail("refs", svc, format!("spec.selector {selector} selects no workload's pods"));
         }
         for port in array(&svc["spec"]["ports"]) {
             if let Some(target) = port["targetPort"].as_str() {
@@ -1348,10 +1210,7 @@ fn check_references(ctx: &mut Ctx<'_>) {
                         ctx.fail(
                             "refs",
                             svc,
-                            format!(
-                                "targetPort {target:?} is no container port name of {}",
-                                describe(w)
-                            ),
+                            format!("targetPort {target:?} is no container port name of {}", describe(w)),
                         );
                     }
                 }
@@ -1366,11 +1225,7 @@ fn check_references(ctx: &mut Ctx<'_>) {
         let k = target["kind"].as_str().unwrap_or_default();
         let n = target["name"].as_str().unwrap_or_default();
         match ctx.find(g, k, namespace(hpa), n) {
-            None => ctx.fail(
-                "refs",
-                hpa,
-                format!("spec.scaleTargetRef {g}/{k} {n} is not in the output"),
-            ),
+            None => ctx.fail("refs", hpa, format!("spec.scaleTargetRef {g}/{k} {n} is not in the output")),
             Some(target) => {
                 if target["spec"].get("replicas").is_some() && is(target, "apps", "Deployment") {
                     ctx.fail(
@@ -1386,11 +1241,7 @@ fn check_references(ctx: &mut Ctx<'_>) {
     for pdb in ctx.gen_of("policy", "PodDisruptionBudget") {
         let selector = &pdb["spec"]["selector"];
         if label_selector_is_empty(selector) {
-            ctx.fail(
-                "refs",
-                pdb,
-                "spec.selector is empty: it covers every pod of the namespace",
-            );
+            ctx.fail("refs", pdb, "spec.selector is empty: it covers every pod of the namespace");
             continue;
         }
         let selected: Vec<&Value> = ctx
@@ -1408,10 +1259,8 @@ fn check_references(ctx: &mut Ctx<'_>) {
                     .then(|| h["spec"]["minReplicas"].as_i64().unwrap_or(1))
             });
             let min_replicas = hpa_min.unwrap_or_else(|| w["spec"]["replicas"].as_i64().unwrap_or(1));
-            let blocked = match (
-                pdb["spec"]["minAvailable"].as_i64(),
-                pdb["spec"]["maxUnavailable"].as_i64(),
-            ) {
+            let blocked = match (pdb["spec"]["minAvailable"].as_i64(), pdb["spec"]["maxUnavailable"].as_i64())
+            {
                 (Some(min), _) => min >= min_replicas,
                 (_, Some(0)) => true,
                 _ => false,
@@ -1452,11 +1301,7 @@ fn check_references(ctx: &mut Ctx<'_>) {
             let ns = subject["namespace"].as_str().unwrap_or(namespace(rb));
             let sa = subject["name"].as_str().unwrap_or_default();
             if ctx.find("", "ServiceAccount", ns, sa).is_none() {
-                ctx.fail(
-                    "refs",
-                    rb,
-                    format!("subjects[{i}] ServiceAccount {ns}/{sa} is not in the output"),
-                );
+                ctx.fail("refs", rb, format!("subjects[{i}] ServiceAccount {ns}/{sa} is not in the output"));
             }
         }
     }
@@ -1472,17 +1317,11 @@ fn check_references(ctx: &mut Ctx<'_>) {
             );
         }
         let pod = &w["spec"]["template"]["spec"];
-        if let Some(sa) = pod["serviceAccountName"]
-            .as_str()
-            .or(pod["serviceAccount"].as_str())
+        if let Some(sa) = pod["serviceAccountName"].as_str().or(pod["serviceAccount"].as_str())
             && sa != "default"
             && ctx.find("", "ServiceAccount", namespace(w), sa).is_none()
         {
-            ctx.fail(
-                "refs",
-                w,
-                format!("serviceAccountName {sa:?} is not a ServiceAccount in the output"),
-            );
+            ctx.fail("refs", w, format!("serviceAccountName {sa:?} is not a ServiceAccount in the output"));
         }
     }
     // Ingress backends.
@@ -1490,10 +1329,7 @@ fn check_references(ctx: &mut Ctx<'_>) {
         let spec = &ingress["spec"];
         let backends: Vec<&Value> = std::iter::once(&spec["defaultBackend"])
             .chain(
-                array(&spec["rules"])
-                    .iter()
-                    .flat_map(|r| array(&r["http"]["paths"]))
-                    .map(|p| &p["backend"]),
+                array(&spec["rules"]).iter().flat_map(|r| array(&r["http"]["paths"])).map(|p| &p["backend"]),
             )
             .filter(|b| b.get("service").is_some())
             .collect();
@@ -1504,27 +1340,15 @@ fn check_references(ctx: &mut Ctx<'_>) {
                 continue; // an ALB action, not a Service
             }
             let Some(svc) = ctx.find("", "Service", namespace(ingress), svc_name) else {
-                ctx.fail(
-                    "refs",
-                    ingress,
-                    format!("backend Service {svc_name:?} is not in the output"),
-                );
+                ctx.fail("refs", ingress, format!("backend Service {svc_name:?} is not in the output"));
                 continue;
             };
             let exists = array(&svc["spec"]["ports"]).iter().any(|p| {
-                port["number"]
-                    .as_i64()
-                    .is_some_and(|n| p["port"].as_i64() == Some(n))
-                    || port["name"]
-                        .as_str()
-                        .is_some_and(|n| p["name"].as_str() == Some(n))
+                port["number"].as_i64().is_some_and(|n| p["port"].as_i64() == Some(n))
+                    || port["name"].as_str().is_some_and(|n| p["name"].as_str() == Some(n))
             });
             if !exists {
-                ctx.fail(
-                    "refs",
-                    ingress,
-                    format!("backend port {port} is not a port of {}", describe(svc)),
-                );
+                ctx.fail("refs", ingress, format!("backend port {port} is not a port of {}", describe(svc)));
             }
         }
     }
@@ -1540,9 +1364,7 @@ fn check_authorization(ctx: &mut Ctx<'_>) {
         for (i, rule) in array(&policy["spec"]["rules"]).iter().enumerate() {
             for (j, from) in array(&rule["from"]).iter().enumerate() {
                 let source = &from["source"];
-                let principals = array(&source["principals"])
-                    .iter()
-                    .chain(array(&source["notPrincipals"]));
+                let principals = array(&source["principals"]).iter().chain(array(&source["notPrincipals"]));
                 for principal in principals.filter_map(Value::as_str) {
                     if principal.contains('*') {
                         continue;
@@ -1579,10 +1401,8 @@ fn check_authorization(ctx: &mut Ctx<'_>) {
                 }
                 for account in array(&source["serviceAccounts"]).iter().filter_map(Value::as_str) {
                     let (ns, sa) = account.split_once('/').unwrap_or((namespace(policy), account));
-                    let generated = ctx
-                        .gen_of("", "ServiceAccount")
-                        .iter()
-                        .any(|s| namespace(s) == ns && name(s) == sa);
+                    let generated =
+                        ctx.gen_of("", "ServiceAccount").iter().any(|s| namespace(s) == ns && name(s) == sa);
                     if !generated {
                         ctx.fail(
                             "authz-principal",
@@ -1613,11 +1433,7 @@ fn check_ownership(ctx: &mut Ctx<'_>) {
             (INSTANCE_LABEL, instance.as_str()),
         ] {
             if label(obj, key) != Some(want) {
-                ctx.fail(
-                    "labels",
-                    obj,
-                    format!("label {key} is {:?}, expected {want:?}", label(obj, key)),
-                );
+                ctx.fail("labels", obj, format!("label {key} is {:?}, expected {want:?}", label(obj, key)));
             }
         }
     }
@@ -1639,11 +1455,7 @@ fn check_ownership(ctx: &mut Ctx<'_>) {
             name(obj).to_string(),
         );
         if seen.get(&key).copied().unwrap_or_default() > 1 {
-            ctx.fail(
-                "duplicate",
-                obj,
-                "another output object has the same group, kind, namespace and name",
-            );
+            ctx.fail("duplicate", obj, "another output object has the same group, kind, namespace and name");
             seen.insert(key, 0); // report once
         }
     }
@@ -1682,9 +1494,7 @@ fn check_annotations(ctx: &mut Ctx<'_>) {
     for svc in ctx.gen_of("", "Service") {
         let annotations = string_map(&svc["metadata"]["annotations"]);
         if let Some(port) = annotations.get("service.beta.kubernetes.io/aws-load-balancer-healthcheck-port") {
-            let named = array(&svc["spec"]["ports"])
-                .iter()
-                .any(|p| p["name"].as_str() == Some(port));
+            let named = array(&svc["spec"]["ports"]).iter().any(|p| p["name"].as_str() == Some(port));
             if port != "traffic-port" && port.parse::<u16>().is_err() && !named {
                 ctx.fail(
                     "annotations",
@@ -1710,10 +1520,7 @@ fn check_annotations(ctx: &mut Ctx<'_>) {
                 served.extend(istio_servers(gw).iter().flat_map(|s| server_hosts(s)));
             }
         }
-        for key in [
-            "external-dns.kubernetes.io/hostname",
-            "external-dns.alpha.kubernetes.io/hostname",
-        ] {
+        for key in ["external-dns.kubernetes.io/hostname", "external-dns.alpha.kubernetes.io/hostname"] {
             let Some(hosts) = annotations.get(key) else {
                 continue;
             };
@@ -1739,26 +1546,18 @@ fn check_annotations(ctx: &mut Ctx<'_>) {
         let spec = &ingress["spec"];
         let services: BTreeSet<&str> = std::iter::once(&spec["defaultBackend"])
             .chain(
-                array(&spec["rules"])
-                    .iter()
-                    .flat_map(|r| array(&r["http"]["paths"]))
-                    .map(|p| &p["backend"]),
+                array(&spec["rules"]).iter().flat_map(|r| array(&r["http"]["paths"])).map(|p| &p["backend"]),
             )
             .filter_map(|b| b["service"]["name"].as_str())
             .collect();
         for svc_name in services {
             if let Some(svc) = ctx.find("", "Service", namespace(ingress), svc_name)
-                && !array(&svc["spec"]["ports"])
-                    .iter()
-                    .any(|p| p["name"].as_str() == Some(port))
+                && !array(&svc["spec"]["ports"]).iter().any(|p| p["name"].as_str() == Some(port))
             {
                 ctx.fail(
                     "annotations",
                     ingress,
-                    format!(
-                        "alb healthcheck-port {port:?} is not a port name of {}",
-                        describe(svc)
-                    ),
+                    format!("alb healthcheck-port {port:?} is not a port name of {}", describe(svc)),
                 );
             }
         }
