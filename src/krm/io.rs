@@ -91,6 +91,43 @@ fn serializer_options() -> serde_saphyr::SerializerOptions {
     options
 }
 
+/// A JSON value as serde-saphyr should write it for Kubernetes readers.
+///
+/// serde-saphyr writes multi-line strings as literal block scalars. go-yaml (kubectl, kustomize, Argo
+/// CD) rejects a block scalar whose first content line starts with a tab ("found a tab character
+/// where an indentation space is expected", yaml/go-yaml#383), so such strings are double-quoted.
+struct KubeYaml<'a>(&'a Value);
+
+fn tab_leads_a_line(s: &str) -> bool {
+    s.contains('\n') && (s.starts_with('\t') || s.contains("\n\t"))
+}
+
+impl serde::Serialize for KubeYaml<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{SerializeMap, SerializeSeq};
+        match self.0 {
+            Value::String(s) if tab_leads_a_line(s) => {
+                serde_saphyr::DoubleQuoted(s.as_str()).serialize(serializer)
+            }
+            Value::Array(items) => {
+                let mut seq = serializer.serialize_seq(Some(items.len()))?;
+                for item in items {
+                    seq.serialize_element(&KubeYaml(item))?;
+                }
+                seq.end()
+            }
+            Value::Object(map) => {
+                let mut out = serializer.serialize_map(Some(map.len()))?;
+                for (key, value) in map {
+                    out.serialize_entry(key, &KubeYaml(value))?;
+                }
+                out.end()
+            }
+            other => other.serialize(serializer),
+        }
+    }
+}
+
 /// Check size and encoding, returning the input as text.
 pub fn decode_text<'a>(bytes: &'a [u8], limits: &Limits) -> Result<&'a str, Error> {
     if bytes.len() > limits.max_input_bytes {
@@ -129,7 +166,7 @@ pub fn parse_document(text: &str, what: &str, limits: &Limits) -> Result<Value, 
 
 /// Serialize one value as a block-style YAML document (no leading `---`).
 pub fn to_yaml(value: &Value) -> Result<String, Error> {
-    serde_saphyr::to_string_with_options(value, serializer_options())
+    serde_saphyr::to_string_with_options(&KubeYaml(value), serializer_options())
         .map_err(|e| Error::Serialize(one_line(e)))
 }
 
@@ -154,7 +191,7 @@ pub fn write_stream(values: &[Value], out: &mut dyn Write) -> Result<(), Error> 
     let mut buffered = std::io::BufWriter::with_capacity(1 << 16, out);
     for value in values {
         buffered.write_all(b"---\n").map_err(Error::Write)?;
-        serde_saphyr::to_io_writer_with_options(&mut buffered, value, serializer_options())
+        serde_saphyr::to_io_writer_with_options(&mut buffered, &KubeYaml(value), serializer_options())
             .map_err(|e| Error::Serialize(one_line(e)))?;
     }
     buffered.flush().map_err(Error::Write)
@@ -194,6 +231,15 @@ mod tests {
         let back = roundtrip(&v);
         let keys: Vec<&String> = back.as_object().unwrap().keys().collect();
         assert_eq!(keys, ["z", "a", "m"]);
+    }
+
+    #[test]
+    fn multi_line_strings_with_a_leading_tab_are_quoted() {
+        let v = json!({"a": "\tyes\n", "b": "x\n\ty\n", "c": "plain\nlines\n"});
+        let text = to_yaml(&v).unwrap();
+        assert!(text.contains("a: \"\\tyes\\n\""), "{text}");
+        assert!(text.contains("c: |"), "{text}");
+        assert_eq!(roundtrip(&v), v);
     }
 
     #[test]

@@ -67,8 +67,11 @@ fn segment(text: &str) -> Option<Vec<Range<usize>>> {
     let mut ranges = Vec::with_capacity(starts.len());
     for (i, &start) in starts.iter().enumerate() {
         let stop = starts.get(i + 1).copied().unwrap_or(end);
-        // Trailing blank lines belong to no item; keep the final newline.
-        let body = text[start..stop].trim_end();
+        // Only the line break that ends the segment is dropped (the writer adds it back). Blank lines
+        // and trailing spaces before the next item may be part of a value: a keep-chomped block
+        // scalar (`|+`) ends with them.
+        let body = &text[start..stop];
+        let body = body.strip_suffix('\n').map(|b| b.strip_suffix('\r').unwrap_or(b)).unwrap_or(body);
         ranges.push(start..start + body.len());
     }
     Some(ranges)
@@ -110,9 +113,21 @@ mod tests {
         let texts: Vec<&str> = segments.iter().map(|r| &text[r.clone().unwrap()]).collect();
         assert_eq!(
             texts[0],
-            "- # head comment\n  apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: a}\n  data:\n    x: 'yes' # quoted"
+            "- # head comment\n  apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: a}\n  data:\n    x: 'yes' # quoted\n"
         );
         assert_eq!(texts[1], "- apiVersion: v1\n  kind: Secret\n  metadata:\n    name: b");
+    }
+
+    #[test]
+    fn keeps_the_trailing_lines_of_keep_chomped_scalars() {
+        let text = "items:\n- apiVersion: v1\n  kind: A\n  metadata: {name: a}\n  data:\n    k: |+\n      yes\n\n- apiVersion: v1\n  kind: B\n  metadata: {name: b}\n  s: |\n    spaces   \nfunctionConfig: {}\n";
+        let items = parse(text);
+        let segments = item_segments(text, &items, &Limits::default());
+        for (segment, item) in segments.iter().zip(&items) {
+            let doc = format!("items:\n{}\n", &text[segment.clone().unwrap()]);
+            let reread = io::parse_document(&doc, "t", &Limits::default()).unwrap();
+            assert_eq!(&reread["items"][0], item);
+        }
     }
 
     #[test]

@@ -7,10 +7,7 @@ use std::process::Command;
 
 /// Whether `tool` runs (`tool <version_args>` exits 0). Skips (returns false) or panics in CI.
 pub fn require(tool: &str, version_args: &[&str]) -> bool {
-    let ok = Command::new(tool)
-        .args(version_args)
-        .output()
-        .is_ok_and(|o| o.status.success());
+    let ok = Command::new(tool).args(version_args).output().is_ok_and(|o| o.status.success());
     if ok {
         return true;
     }
