@@ -160,8 +160,25 @@ impl Overrides {
     pub fn from_argocd(vars: &std::collections::BTreeMap<String, String>) -> Result<Self, Error> {
         let keys: Vec<&str> = OVERRIDE_KEYS.iter().map(|(k, _)| *k).collect();
         let mut values = Vec::new();
-        for key in &keys {
-            if let Some(value) = vars.get(&format!("ARGOCD_ENV_{}", env_name(key))) {
+        let env_names: Vec<String> = keys.iter().map(|k| format!("ARGOCD_ENV_{}", env_name(k))).collect();
+        // Every `spec.source.plugin.env` entry is meant for this plugin, so a name we do not know is a
+        // typo that would otherwise be ignored silently.
+        for name in vars.keys().filter(|n| n.starts_with("ARGOCD_ENV_")) {
+            if !env_names.contains(name) {
+                let candidates: Vec<&str> = env_names.iter().map(String::as_str).collect();
+                let hint = api::decode::suggest(name, &candidates)
+                    .map(|s| format!(" (did you mean {s:?}?)"))
+                    .unwrap_or_default();
+                let env: Vec<String> = keys.iter().map(|k| env_name(k)).collect();
+                return Err(Error::BadInput(format!(
+                    "plugin env {:?} is not supported{hint}; supported: {}",
+                    name.trim_start_matches("ARGOCD_ENV_"),
+                    env.join(", ")
+                )));
+            }
+        }
+        for (key, name) in keys.iter().zip(&env_names) {
+            if let Some(value) = vars.get(name) {
                 values.push((key.to_string(), value.clone()));
             }
         }
@@ -313,6 +330,9 @@ fn yaml_files(dir: &Path) -> Result<Vec<PathBuf>, Error> {
     let mut files: Vec<PathBuf> = entries
         .filter_map(Result::ok)
         .map(|e| e.path())
+        // Dotfiles are tool state, not manifests: Argo CD keeps parameter overrides in
+        // `.argocd-source*.yaml` beside the manifests, and editors leave hidden swap files.
+        .filter(|p| !p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.')))
         .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "yaml" || e == "yml"))
         .collect();
     files.sort();
@@ -374,6 +394,18 @@ pub fn render(
             crate::krm::type_name(item)
         )));
     }
+    // kubectl and Argo CD refuse such a document later with a less helpful message; say which one.
+    if let Some((index, item)) = items
+        .iter()
+        .enumerate()
+        .find(|(_, item)| object::api_version(item).is_empty() || object::kind(item).is_empty())
+    {
+        let name = object::name(item);
+        let name = if name.is_empty() { String::new() } else { format!(" ({name:?})") };
+        return Err(Error::BadInput(format!(
+            "input document {index}{name} has no apiVersion or kind; expected a Kubernetes object"
+        )));
+    }
     let outcome = pipeline::process(items, Some(&config), Mode::Stream);
     report(&outcome.results, Severity::Warning, stderr);
     if outcome.failed() {
@@ -407,4 +439,56 @@ pub fn schema(format: SchemaFormat, stdout: &mut dyn Write) -> Result<i32, Error
         writeln!(stdout, "{text}").map_err(Error::Write)?;
     }
     Ok(EXIT_OK)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn vars(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn argocd_env_entries_map_to_override_keys() {
+        let overrides = Overrides::from_argocd(&vars(&[
+            ("ARGOCD_ENV_ACME_SERVER", "https://staging"),
+            ("ARGOCD_ENV_DOMAINS", "a.example.com"),
+            ("ARGOCD_APP_NAME", "shop"),
+        ]))
+        .unwrap();
+        assert_eq!(
+            overrides.values,
+            vec![
+                ("domains".to_string(), "a.example.com".to_string()),
+                ("acmeServer".to_string(), "https://staging".to_string()),
+            ]
+        );
+    }
+
+    #[test]
+    fn an_unknown_argocd_env_entry_is_an_error_with_a_suggestion() {
+        let Err(Error::BadInput(message)) = Overrides::from_argocd(&vars(&[("ARGOCD_ENV_DOMAIN", "x")]))
+        else {
+            panic!("expected an error");
+        };
+        assert!(message.contains("\"DOMAIN\"") && message.contains("did you mean \"ARGOCD_ENV_DOMAINS\""));
+    }
+
+    #[test]
+    fn directories_skip_dotfiles_and_other_extensions() {
+        let dir = std::env::temp_dir().join(format!("mesh-ingress-yaml-files-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for name in [".argocd-source.yaml", "a.yaml", "b.yml", "c.json", ".swp.yaml"] {
+            std::fs::write(dir.join(name), "").unwrap();
+        }
+        let names: Vec<String> = yaml_files(&dir)
+            .unwrap()
+            .iter()
+            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        let _ = std::fs::remove_dir_all(&dir);
+        assert_eq!(names, ["a.yaml", "b.yml"]);
+    }
 }

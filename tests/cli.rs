@@ -74,10 +74,7 @@ fn assert_bad_input(output: &Output, needle: &str) {
 #[test]
 fn version_matches_cargo() {
     let output = run(&["--version"], b"");
-    assert_eq!(
-        text(&output.stdout).trim(),
-        format!("mesh-ingress {}", env!("CARGO_PKG_VERSION"))
-    );
+    assert_eq!(text(&output.stdout).trim(), format!("mesh-ingress {}", env!("CARGO_PKG_VERSION")));
     assert_eq!(output.status.code(), Some(0));
 }
 
@@ -98,27 +95,19 @@ fn krm_mode_renders_and_passes_items_through() {
     let stdout = text(&output.stdout);
     assert!(stdout.starts_with("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\n"));
     assert!(stdout.contains("name: keep"));
-    assert!(
-        stdout.contains("a: \"yes\"") || stdout.contains("a: 'yes'"),
-        "yes stays a string"
-    );
+    assert!(stdout.contains("a: \"yes\"") || stdout.contains("a: 'yes'"), "yes stays a string");
     assert!(stdout.contains("kind: Deployment"));
     assert!(output.stderr.is_empty() || text(&output.stderr).contains("warning"));
 }
 
 #[test]
 fn config_errors_exit_1_with_results_and_stderr_lines() {
-    let broken = resource_list("").replace(
-        "gateways: [{name: external}]",
-        "gateways: [{name: external, scope: publik}]",
-    );
+    let broken = resource_list("")
+        .replace("gateways: [{name: external}]", "gateways: [{name: external, scope: publik}]");
     let output = run(&[], broken.as_bytes());
     assert_eq!(output.status.code(), Some(1));
     let stdout = text(&output.stdout);
-    assert!(
-        stdout.contains("kind: ResourceList"),
-        "the ResourceList is still written"
-    );
+    assert!(stdout.contains("kind: ResourceList"), "the ResourceList is still written");
     assert!(stdout.contains("severity: error"));
     assert!(stdout.contains("path: spec.gateways[0].scope"));
     let stderr = text(&output.stderr);
@@ -133,10 +122,7 @@ fn config_errors_exit_1_with_results_and_stderr_lines() {
 
 #[test]
 fn missing_function_config_is_a_result() {
-    let output = run(
-        &[],
-        b"apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\n",
-    );
+    let output = run(&[], b"apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\n");
     assert_eq!(output.status.code(), Some(1));
     assert!(text(&output.stdout).contains("functionConfig is missing"));
 }
@@ -144,15 +130,9 @@ fn missing_function_config_is_a_result() {
 #[test]
 fn unreadable_input_fails_cleanly() {
     assert_bad_input(&run(&[], b""), "input is empty");
+    assert_bad_input(&run(&[], b"apiVersion: apps/v1\nkind: Deployment\n"), "kind is \"Deployment\"");
     assert_bad_input(
-        &run(&[], b"apiVersion: apps/v1\nkind: Deployment\n"),
-        "kind is \"Deployment\"",
-    );
-    assert_bad_input(
-        &run(
-            &[],
-            b"apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: [\xff]\n",
-        ),
+        &run(&[], b"apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: [\xff]\n"),
         "not valid UTF-8",
     );
     assert_bad_input(&run(&[], b"a: [unclosed\n"), "cannot parse stdin as YAML");
@@ -185,11 +165,7 @@ fn alias_bombs_are_rejected_quickly() {
     doc.push_str("items: []\n");
     let start = Instant::now();
     let output = run(&[], doc.as_bytes());
-    assert!(
-        start.elapsed() < Duration::from_secs(20),
-        "took {:?}",
-        start.elapsed()
-    );
+    assert!(start.elapsed() < Duration::from_secs(20), "took {:?}", start.elapsed());
     assert_bad_input(&output, "cannot parse stdin as YAML");
 }
 
@@ -241,10 +217,7 @@ fn legacy_plugin_generator_and_transformer() {
         &stdout[..40.min(stdout.len())]
     );
     assert!(!stdout.contains("ResourceList"));
-    assert!(
-        !stdout.contains("internal.config.kubernetes.io/path"),
-        "no kpt file placement in a stream"
-    );
+    assert!(!stdout.contains("internal.config.kubernetes.io/path"), "no kpt file placement in a stream");
     // Transformer: the current resources come back, plus the generated ones.
     let resources = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  annotations:\n    kustomize.config.k8s.io/id: |\n      kind: Deployment\n      name: web\nspec: {}\n";
     let output = run(&[config.to_str().unwrap()], resources.as_bytes());
@@ -263,14 +236,8 @@ fn legacy_plugin_generator_and_transformer() {
 fn render_mode_reads_files_directories_and_stdin() {
     let dir = temp_dir("render");
     write(&dir.join("mesh-ingress.yaml"), CONFIG);
-    write(
-        &dir.join("app.yaml"),
-        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: app}\n",
-    );
-    write(
-        &dir.join("Kptfile"),
-        "apiVersion: kpt.dev/v1\nkind: Kptfile\nmetadata: {name: x}\n",
-    );
+    write(&dir.join("app.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: app}\n");
+    write(&dir.join("Kptfile"), "apiVersion: kpt.dev/v1\nkind: Kptfile\nmetadata: {name: x}\n");
     write(
         &dir.join("local.yaml"),
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: tool-only\n  annotations: {config.kubernetes.io/local-config: \"true\"}\n",
@@ -279,14 +246,8 @@ fn render_mode_reads_files_directories_and_stdin() {
     let output = run(&["render", config.to_str().unwrap(), dir.to_str().unwrap()], b"");
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     let stdout = text(&output.stdout);
-    assert!(
-        stdout.contains("name: app"),
-        "files of the directory pass through"
-    );
-    assert!(
-        !stdout.contains("kind: MeshIngress"),
-        "the config itself is local configuration"
-    );
+    assert!(stdout.contains("name: app"), "files of the directory pass through");
+    assert!(!stdout.contains("kind: MeshIngress"), "the config itself is local configuration");
     assert!(!stdout.contains("tool-only"), "local-config objects are left out");
     assert!(stdout.contains("kind: Certificate"));
     let output = run(
@@ -295,26 +256,13 @@ fn render_mode_reads_files_directories_and_stdin() {
     );
     assert!(text(&output.stdout).contains("from-stdin"));
     let output = run(
-        &[
-            "render",
-            config.to_str().unwrap(),
-            "--set",
-            "domains=a.example.com",
-            "--set",
-            "name=other",
-        ],
+        &["render", config.to_str().unwrap(), "--set", "domains=a.example.com", "--set", "name=other"],
         b"",
     );
     let stdout = text(&output.stdout);
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
-    assert!(
-        stdout.contains("- a.example.com") && !stdout.contains("shop.example.com"),
-        "domains overridden"
-    );
-    assert!(
-        stdout.contains("mesh-ingress.dev/instance: other"),
-        "instance name overridden"
-    );
+    assert!(stdout.contains("- a.example.com") && !stdout.contains("shop.example.com"), "domains overridden");
+    assert!(stdout.contains("mesh-ingress.dev/instance: other"), "instance name overridden");
     let output = run(&["render", config.to_str().unwrap(), "--set", "domian=x"], b"");
     assert_bad_input(&output, "did you mean \"domains\"");
     let output = run(&["render", dir.join("missing.yaml").to_str().unwrap()], b"");

@@ -64,27 +64,22 @@ fn catalogs() -> Vec<Catalog> {
     let dir = crds_dir();
     let cert_manager = dir.join("cert-manager");
     let gateway_api = dir.join("gateway-api");
-    [
-        ("istio-1.30.3", "istio/istio-crds-1.30.3.yaml"),
-        ("istio-master", "istio/istio-crds-master.yaml"),
-    ]
-    .into_iter()
-    .map(|(name, istio)| {
-        let istio = dir.join(istio);
-        let catalog = CrdCatalog::load_all(&[&istio, &cert_manager, &gateway_api])
-            .unwrap_or_else(|e| panic!("loading CRDs for {name}: {e}"));
-        Catalog { name, catalog }
-    })
-    .collect()
+    [("istio-1.30.3", "istio/istio-crds-1.30.3.yaml"), ("istio-master", "istio/istio-crds-master.yaml")]
+        .into_iter()
+        .map(|(name, istio)| {
+            let istio = dir.join(istio);
+            let catalog = CrdCatalog::load_all(&[&istio, &cert_manager, &gateway_api])
+                .unwrap_or_else(|e| panic!("loading CRDs for {name}: {e}"));
+            Catalog { name, catalog }
+        })
+        .collect()
 }
 
 /// `(group, kind)` -> `spec.scope` (`Namespaced` or `Cluster`) of every CRD in the shared CRD files.
 fn crd_scopes() -> BTreeMap<(String, String), String> {
     let dir = crds_dir();
-    let mut files: Vec<PathBuf> = vec![
-        dir.join("istio/istio-crds-1.30.3.yaml"),
-        dir.join("istio/istio-crds-master.yaml"),
-    ];
+    let mut files: Vec<PathBuf> =
+        vec![dir.join("istio/istio-crds-1.30.3.yaml"), dir.join("istio/istio-crds-master.yaml")];
     for sub in ["cert-manager", "gateway-api"] {
         let mut more: Vec<PathBuf> = std::fs::read_dir(dir.join(sub))
             .unwrap()
@@ -223,11 +218,7 @@ fn json_differences(path: &str, before: Option<&Value>, after: Option<&Value>, o
         (Some(Value::Object(b)), Some(Value::Object(a))) => {
             let keys: BTreeSet<&String> = b.keys().chain(a.keys()).collect();
             for key in keys {
-                let sub = if path.is_empty() {
-                    key.clone()
-                } else {
-                    format!("{path}.{key}")
-                };
+                let sub = if path.is_empty() { key.clone() } else { format!("{path}.{key}") };
                 json_differences(&sub, b.get(key), a.get(key), out);
             }
         }
@@ -242,11 +233,7 @@ fn json_differences(path: &str, before: Option<&Value>, after: Option<&Value>, o
             if path.is_empty() { "<root>" } else { path },
             short(b),
             short(a),
-            if a.is_none() {
-                " (dropped: unknown or misplaced field)"
-            } else {
-                ""
-            }
+            if a.is_none() { " (dropped: unknown or misplaced field)" } else { "" }
         )),
     }
 }
@@ -266,11 +253,8 @@ fn identity(obj: &Value) -> (String, String, String, String) {
 
 /// The instance name of a config: `metadata.name` of a MeshIngress, `data.name` of a ConfigMap.
 fn instance_of(config: &Value) -> String {
-    let name = if config["kind"] == "ConfigMap" {
-        &config["data"]["name"]
-    } else {
-        &config["metadata"]["name"]
-    };
+    let name =
+        if config["kind"] == "ConfigMap" { &config["data"]["name"] } else { &config["metadata"]["name"] };
     name.as_str().unwrap_or_default().trim().to_string()
 }
 
@@ -293,10 +277,7 @@ fn generated_items(case: &golden_cases::Case, items: &[Value]) -> Vec<Value> {
 fn describe(obj: &Value) -> String {
     let meta = &obj["metadata"];
     let name = meta["name"].as_str().unwrap_or("<no name>");
-    let ns = meta["namespace"]
-        .as_str()
-        .map(|ns| format!("{ns}/"))
-        .unwrap_or_default();
+    let ns = meta["namespace"].as_str().map(|ns| format!("{ns}/")).unwrap_or_default();
     format!(
         "{} {} {ns}{name}",
         obj["apiVersion"].as_str().unwrap_or("<no apiVersion>"),
@@ -324,10 +305,7 @@ fn check_object(
     let api_version = obj["apiVersion"].as_str().unwrap_or_default();
     let kind = obj["kind"].as_str().unwrap_or_default();
     let mut problems = Vec::new();
-    if let Some(core_kind) = core
-        .iter()
-        .find(|c| c.api_version == api_version && c.kind == kind)
-    {
+    if let Some(core_kind) = core.iter().find(|c| c.api_version == api_version && c.kind == kind) {
         match (core_kind.round_trip)(obj) {
             Err(e) => problems.push(format!("[k8s-openapi] <root>: {e}")),
             Ok(back) => {
@@ -352,15 +330,10 @@ fn check_object(
         }
     }
     let group = api_version.rsplit_once('/').map(|(g, _)| g).unwrap_or_default();
-    match scopes
-        .get(&(group.to_string(), kind.to_string()))
-        .map(String::as_str)
-    {
+    match scopes.get(&(group.to_string(), kind.to_string())).map(String::as_str) {
         Some("Namespaced") => problems.extend(scope_problem(obj, true).map(|p| format!("[scope] {p}"))),
         Some("Cluster") => problems.extend(scope_problem(obj, false).map(|p| format!("[scope] {p}"))),
-        other => problems.push(format!(
-            "[scope] <root>: CRD scope of {group}/{kind} unknown: {other:?}"
-        )),
+        other => problems.push(format!("[scope] <root>: CRD scope of {group}/{kind} unknown: {other:?}")),
     }
     problems
 }
@@ -392,9 +365,7 @@ fn generated_objects_conform_to_upstream_apis() {
         let mut kinds: BTreeMap<String, usize> = BTreeMap::new();
         let mut bad = 0usize;
         for obj in &generated {
-            *kinds
-                .entry(obj["kind"].as_str().unwrap_or("?").to_string())
-                .or_default() += 1;
+            *kinds.entry(obj["kind"].as_str().unwrap_or("?").to_string()).or_default() += 1;
             let problems = check_object(obj, &catalogs, &scopes, &core);
             if !problems.is_empty() {
                 bad += 1;
@@ -404,24 +375,11 @@ fn generated_objects_conform_to_upstream_apis() {
             }
         }
         checked += generated.len();
-        eprintln!(
-            "{}: {} generated object(s), {bad} failing; {:?}",
-            case.name,
-            generated.len(),
-            kinds
-        );
+        eprintln!("{}: {} generated object(s), {bad} failing; {:?}", case.name, generated.len(), kinds);
     }
     eprintln!("{checked} generated objects checked in {} cases", cases.len());
-    assert!(
-        checked > 0,
-        "no generated object at all: the oracle checked nothing"
-    );
-    assert!(
-        failures.is_empty(),
-        "{} conformance problem(s):\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert!(checked > 0, "no generated object at all: the oracle checked nothing");
+    assert!(failures.is_empty(), "{} conformance problem(s):\n{}", failures.len(), failures.join("\n"));
 }
 
 /// The ConfigMap form renders nothing in its golden case (no `data.namespace`; see the consistency
@@ -468,9 +426,7 @@ fn oracle_rejects_broken_objects() {
     });
     let problems = check(misspelled_service);
     assert!(
-        problems
-            .iter()
-            .any(|p| p.contains("spec.ports[0].tragetPort") && p.contains("dropped")),
+        problems.iter().any(|p| p.contains("spec.ports[0].tragetPort") && p.contains("dropped")),
         "{problems:?}"
     );
 
@@ -481,12 +437,7 @@ fn oracle_rejects_broken_objects() {
                  "template": {"metadata": {"labels": {"app": "gw"}}, "spec": {}}}
     });
     let problems = check(missing_containers);
-    assert!(
-        problems
-            .iter()
-            .any(|p| p.contains("spec.template.spec.containers")),
-        "{problems:?}"
-    );
+    assert!(problems.iter().any(|p| p.contains("spec.template.spec.containers")), "{problems:?}");
 
     let issuer = serde_json::json!({
         "apiVersion": "cert-manager.io/v1", "kind": "ClusterIssuer",
@@ -498,9 +449,7 @@ fn oracle_rejects_broken_objects() {
     let problems = check(issuer);
     for catalog in ["istio-1.30.3", "istio-master"] {
         assert!(
-            problems
-                .iter()
-                .any(|p| p.starts_with(&format!("[{catalog}]")) && p.contains("gatewayHttpRoute")),
+            problems.iter().any(|p| p.starts_with(&format!("[{catalog}]")) && p.contains("gatewayHttpRoute")),
             "{problems:?}"
         );
     }
@@ -513,17 +462,11 @@ fn oracle_rejects_broken_objects() {
             {"port": {"number": 80, "name": "http", "protocol": "HTTP"}, "hosts": ["*"]}]}
     });
     let problems = check(gateway_without_namespace);
-    assert_eq!(
-        problems,
-        vec!["[scope] metadata.namespace: missing on a namespaced kind".to_string()]
-    );
+    assert_eq!(problems, vec!["[scope] metadata.namespace: missing on a namespaced kind".to_string()]);
 
     let unknown = serde_json::json!({
         "apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}
     });
     let problems = check(unknown);
-    assert!(
-        problems.iter().any(|p| p.contains("neither a known CRD kind")),
-        "{problems:?}"
-    );
+    assert!(problems.iter().any(|p| p.contains("neither a known CRD kind")), "{problems:?}");
 }

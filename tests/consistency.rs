@@ -25,25 +25,15 @@ use std::collections::BTreeSet;
 
 /// The instance name of a config (`metadata.name`, or `data.name` of a ConfigMap).
 fn instance_of(config: &Value) -> String {
-    let name = if config["kind"] == "ConfigMap" {
-        &config["data"]["name"]
-    } else {
-        &config["metadata"]["name"]
-    };
+    let name =
+        if config["kind"] == "ConfigMap" { &config["data"]["name"] } else { &config["metadata"]["name"] };
     name.as_str().unwrap_or_default().trim().to_string()
 }
 
 /// The non-error golden cases.
 fn non_error_cases() -> Vec<golden_cases::Case> {
-    let cases: Vec<_> = golden_cases::cases()
-        .into_iter()
-        .filter(|c| !c.name.starts_with("error-"))
-        .collect();
-    assert!(
-        cases.len() >= 5,
-        "expected the non-error golden cases, found {}",
-        cases.len()
-    );
+    let cases: Vec<_> = golden_cases::cases().into_iter().filter(|c| !c.name.starts_with("error-")).collect();
+    assert!(cases.len() >= 5, "expected the non-error golden cases, found {}", cases.len());
     cases
 }
 
@@ -54,20 +44,10 @@ fn golden_stacks_are_consistent() {
     for case in non_error_cases() {
         let items = golden_cases::rendered_items(&case);
         let violations = check_stack(&items, &case.config);
-        eprintln!(
-            "{}: {} output item(s), {} violation(s)",
-            case.name,
-            items.len(),
-            violations.len()
-        );
+        eprintln!("{}: {} output item(s), {} violation(s)", case.name, items.len(), violations.len());
         failures.extend(violations.into_iter().map(|v| format!("{}: {v}", case.name)));
     }
-    assert!(
-        failures.is_empty(),
-        "{} consistency violation(s):\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert!(failures.is_empty(), "{} consistency violation(s):\n{}", failures.len(), failures.join("\n"));
 }
 
 /// A non-error case must render objects and report no error; otherwise the checks above would pass
@@ -100,11 +80,7 @@ fn non_error_cases_render_a_stack() {
             ));
         }
     }
-    assert!(
-        failures.is_empty(),
-        "non-error golden cases that render nothing:\n{}",
-        failures.join("\n")
-    );
+    assert!(failures.is_empty(), "non-error golden cases that render nothing:\n{}", failures.join("\n"));
 }
 
 /// `(group, kind, namespace, name)` of an object.
@@ -307,15 +283,10 @@ fn broken(mutate: impl FnOnce(&mut Vec<Value>, &mut Value)) -> Vec<String> {
 /// Assert that some violation is of `check` and contains `needle`.
 #[track_caller]
 fn assert_violation(violations: &[String], check: &str, needle: &str) {
-    assert!(
-        CHECKS.iter().any(|(id, _)| *id == check),
-        "{check} is not a check id"
-    );
+    assert!(CHECKS.iter().any(|(id, _)| *id == check), "{check} is not a check id");
     let prefix = format!("[{check}]");
     assert!(
-        violations
-            .iter()
-            .any(|v| v.starts_with(&prefix) && v.contains(needle)),
+        violations.iter().any(|v| v.starts_with(&prefix) && v.contains(needle)),
         "expected a {prefix} violation containing {needle:?}, got:\n{}",
         violations.join("\n")
     );
@@ -379,11 +350,7 @@ fn certificate_outside_the_gateway_pods_namespace() {
     let violations = broken(|items, _| {
         obj(items, "Certificate", "istio-ingress", "web-tls")["metadata"]["namespace"] = json!("app");
     });
-    assert_violation(
-        &violations,
-        "gateway-credential",
-        "no Certificate in namespace istio-ingress",
-    );
+    assert_violation(&violations, "gateway-credential", "no Certificate in namespace istio-ingress");
 }
 
 #[test]
@@ -401,11 +368,7 @@ fn gateway_selector_matching_no_pods() {
         obj(items, "Gateway", "istio-ingress", "web")["spec"]["selector"] =
             json!({"istio": "ingressgateway-typo"});
     });
-    assert_violation(
-        &violations,
-        "gateway-selector",
-        "matches the pod labels of no workload",
-    );
+    assert_violation(&violations, "gateway-selector", "matches the pod labels of no workload");
     let violations = broken(|items, _| {
         obj(items, "Gateway", "istio-ingress", "web")["spec"]["selector"] = json!({});
     });
@@ -437,10 +400,8 @@ fn conflicting_and_certificate_sharing_gateways() {
         obj(items, "Gateway", "istio-ingress", "web")["spec"]["servers"]
             .as_array_mut()
             .unwrap()
-            .push(
-                json!({"port": {"number": 80, "name": "http-80", "protocol": "HTTP"},
-                         "hosts": ["web.example.com"], "tls": {"httpsRedirect": true}}),
-            );
+            .push(json!({"port": {"number": 80, "name": "http-80", "protocol": "HTTP"},
+                         "hosts": ["web.example.com"], "tls": {"httpsRedirect": true}}));
     });
     assert_violation(&violations, "gateway-conflict", "port 80");
 }
@@ -539,20 +500,12 @@ fn gateway_api_wiring() {
         obj(items, "HTTPRoute", "istio-ingress", "web-https-redirect")["spec"]["parentRefs"][0]["sectionName"] =
             json!("https");
     });
-    assert_violation(
-        &violations,
-        "gateway-api",
-        "no listener sectionName Some(\"https\")",
-    );
+    assert_violation(&violations, "gateway-api", "no listener sectionName Some(\"https\")");
     let violations = broken(|items, _| {
         obj(items, "ClusterIssuer", "", "le")["spec"]["acme"]["solvers"][0]["http01"]["gatewayHTTPRoute"]["parentRefs"]
             [0]["name"] = json!("external-http");
     });
-    assert_violation(
-        &violations,
-        "gateway-api",
-        "no Gateway istio-ingress/external-http",
-    );
+    assert_violation(&violations, "gateway-api", "no Gateway istio-ingress/external-http");
     // A route from another namespace is not accepted by a listener with allowedRoutes from: Same.
     let violations = broken(|items, _| {
         let route = obj(items, "HTTPRoute", "istio-ingress", "web-https-redirect");
@@ -576,10 +529,7 @@ fn injection_labels() {
     let violations = broken(|items, _| {
         let template =
             &mut obj(items, "Deployment", "istio-ingress", "istio-ingressgateway")["spec"]["template"];
-        template["metadata"]["labels"]
-            .as_object_mut()
-            .unwrap()
-            .remove("sidecar.istio.io/inject");
+        template["metadata"]["labels"].as_object_mut().unwrap().remove("sidecar.istio.io/inject");
         template["metadata"]["annotations"] = json!({});
     });
     assert_violation(&violations, "injection", "sidecar.istio.io/inject");
@@ -589,11 +539,7 @@ fn injection_labels() {
         config["spec"]["revision"] = json!("canary");
     });
     assert_violation(&violations, "injection", "gateway pod label istio.io/rev is \"\"");
-    assert_violation(
-        &violations,
-        "injection",
-        "istio-injection: enabled but the config uses revision",
-    );
+    assert_violation(&violations, "injection", "istio-injection: enabled but the config uses revision");
 }
 
 /// One way to break the base stack.
@@ -605,12 +551,8 @@ fn kubernetes_references() {
         (
             "scaleTargetRef",
             Box::new(|items| {
-                obj(
-                    items,
-                    "HorizontalPodAutoscaler",
-                    "istio-ingress",
-                    "istio-ingressgateway",
-                )["spec"]["scaleTargetRef"]["name"] = json!("istio-gateway");
+                obj(items, "HorizontalPodAutoscaler", "istio-ingress", "istio-ingressgateway")["spec"]["scaleTargetRef"]
+                    ["name"] = json!("istio-gateway");
             }),
         ),
         (
@@ -693,11 +635,7 @@ fn authorization_principals() {
     let violations = broken(|_, config| {
         config["spec"]["mtls"] = json!({"trustDomain": "corp.example"});
     });
-    assert_violation(
-        &violations,
-        "authz-principal",
-        "trust domain is not \"corp.example\"",
-    );
+    assert_violation(&violations, "authz-principal", "trust domain is not \"corp.example\"");
 }
 
 #[test]
@@ -744,10 +682,7 @@ fn annotations_naming_ports_and_hosts() {
 #[test]
 fn every_check_is_exercised() {
     // Compare without whitespace, so that formatting cannot hide a call.
-    let source: String = include_str!("consistency.rs")
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect();
+    let source: String = include_str!("consistency.rs").chars().filter(|c| !c.is_whitespace()).collect();
     for (id, _) in CHECKS {
         assert!(
             source.contains(&format!("assert_violation(&violations,\"{id}\"")),

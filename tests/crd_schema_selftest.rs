@@ -45,10 +45,7 @@ fn assert_valid(catalog: &CrdCatalog, obj: &Value) {
 #[track_caller]
 fn errors_of(catalog: &CrdCatalog, obj: &Value) -> Vec<String> {
     match catalog.validate(obj) {
-        Ok(()) => panic!(
-            "expected {} {} to be invalid",
-            obj["kind"], obj["metadata"]["name"]
-        ),
+        Ok(()) => panic!("expected {} {} to be invalid", obj["kind"], obj["metadata"]["name"]),
         Err(errs) => errs,
     }
 }
@@ -115,11 +112,7 @@ fn loads_all_upstream_crds() {
     assert!(!catalog.knows("v1", "ConfigMap"));
     // 15 Istio kinds (31 versions) + 6 cert-manager + 10 Gateway API kinds (21 versions).
     assert_eq!(catalog.len(), 58, "{:#?}", catalog.entries());
-    let not_served: Vec<_> = catalog
-        .entries()
-        .into_iter()
-        .filter(|(_, _, served)| !served)
-        .collect();
+    let not_served: Vec<_> = catalog.entries().into_iter().filter(|(_, _, served)| !served).collect();
     assert_eq!(not_served.len(), 5, "{not_served:?}");
 
     // Every upstream `pattern` compiles with the regex crate; list any that do not.
@@ -175,10 +168,7 @@ fn all_errors_are_collected() {
     gw["spec"]["servers"][0]["port"]["number"] = json!("443");
     gw["spec"]["servers"][0]["tls"]["mode"] = json!("simple");
     gw["spec"]["servers"][1]["hosts"] = json!("app.example.com");
-    gw["spec"]["servers"][1]["port"]
-        .as_object_mut()
-        .unwrap()
-        .remove("protocol");
+    gw["spec"]["servers"][1]["port"].as_object_mut().unwrap().remove("protocol");
     gw["spec"]["selector"]["istio"] = json!(1);
     gw["spec"]["extra"] = json!(true);
     let errs = errors_of(catalog(), &gw);
@@ -241,18 +231,12 @@ fn istio_virtual_service_is_valid_and_checks_one_of() {
     vs["spec"]["http"][0]["retries"]["retryRemoteLocalities"] = Value::Null;
     vs["spec"]["http"][0]["timeout"] = Value::Null;
     let errs = errors_of(catalog, &vs);
-    assert_has_error(
-        &errs,
-        "spec.http[0].match[0].uri: must match exactly one oneOf schema, matched 2",
-    );
+    assert_has_error(&errs, "spec.http[0].match[0].uri: must match exactly one oneOf schema, matched 2");
     assert_has_error(
         &errs,
         "spec.http[0].retries.attempts: value 2147483648 is out of range for format int32",
     );
-    assert_has_error(
-        &errs,
-        "spec.http[0].route[0].weight: expected integer, got number",
-    );
+    assert_has_error(&errs, "spec.http[0].route[0].weight: expected integer, got number");
     assert_has_error(&errs, "spec.http[0].timeout: expected string, got null");
     assert_eq!(errs.len(), 4, "{errs:#?}");
 }
@@ -299,25 +283,16 @@ fn istio_security_policies_are_valid() {
     bad["spec"]["portLevelMtls"] = json!({});
     let errs = errors_of(catalog, &bad);
     assert_has_error(&errs, "spec.mtls.mode: unsupported value \"strict\"");
-    assert_has_error(
-        &errs,
-        "spec.portLevelMtls: has 0 properties, must have at least 1",
-    );
+    assert_has_error(&errs, "spec.portLevelMtls: has 0 properties, must have at least 1");
 
     let mut bad = authz.clone();
     bad["spec"]["action"] = json!("PERMIT");
-    bad["spec"]["rules"][0]["when"][0]
-        .as_object_mut()
-        .unwrap()
-        .remove("key");
+    bad["spec"]["rules"][0]["when"][0].as_object_mut().unwrap().remove("key");
     bad["spec"]["targetRef"] = json!({ "kind": "Gateway", "name": "gw", "group": "Not_A_Group" });
     let errs = errors_of(catalog, &bad);
     assert_has_error(&errs, "spec.action: unsupported value \"PERMIT\"");
     assert_has_error(&errs, "spec.rules[0].when[0].key: required field missing");
-    assert_has_error(
-        &errs,
-        "spec.targetRef.group: value \"Not_A_Group\" does not match pattern",
-    );
+    assert_has_error(&errs, "spec.targetRef.group: value \"Not_A_Group\" does not match pattern");
     assert_eq!(errs.len(), 3, "{errs:#?}");
 }
 
@@ -408,10 +383,7 @@ fn cert_manager_acme_cluster_issuer_is_valid() {
         "spec.acme.solvers[0].http01.gatewayHTTPRoute.parentRefs[0].sectionName: value \"HTTP\" \
          does not match pattern",
     );
-    assert_has_error(
-        &errs,
-        "spec.acme.solvers[1].dns01.route53.hostedZoneId: unknown field",
-    );
+    assert_has_error(&errs, "spec.acme.solvers[1].dns01.route53.hostedZoneId: unknown field");
     assert_has_error(&errs, "spec.acme.caBundle: value is not valid base64");
     assert_eq!(errs.len(), 3, "{errs:#?}");
 }
@@ -492,24 +464,15 @@ fn gateway_api_gateway_and_http_route_are_valid() {
         "spec.rules[0].filters[0].requestRedirect.statusCode: unsupported value 300, expected \
          one of [301, 302, 303, 307, 308]",
     );
-    assert_has_error(
-        &errs,
-        "spec.hostnames[0]: value \"App.Example.com\" does not match pattern",
-    );
-    assert_has_error(
-        &errs,
-        "spec.rules[0].filters[0].type: unsupported value \"Redirect\"",
-    );
+    assert_has_error(&errs, "spec.hostnames[0]: value \"App.Example.com\" does not match pattern");
+    assert_has_error(&errs, "spec.rules[0].filters[0].type: unsupported value \"Redirect\"");
     assert_eq!(errs.len(), 3, "{errs:#?}");
 
     let mut gw = gateway_api_gateway();
     gw["spec"]["listeners"][1]["name"] = json!("http");
     gw["spec"]["listeners"][0]["port"] = json!(0);
     let errs = errors_of(catalog, &gw);
-    assert_has_error(
-        &errs,
-        "spec.listeners[1]: duplicate entry with key (name=\"http\"), same as [0]",
-    );
+    assert_has_error(&errs, "spec.listeners[1]: duplicate entry with key (name=\"http\"), same as [0]");
     assert_has_error(&errs, "spec.listeners[0].port: value 0 must be at least 1");
     assert_eq!(errs.len(), 2, "{errs:#?}");
 }
@@ -528,10 +491,7 @@ fn defaults_are_applied_before_validation() {
     assert_valid(catalog, &gw);
     gw["spec"]["addresses"] = json!([ { "value": "lb.example.com" } ]);
     let errs = errors_of(catalog, &gw);
-    assert_has_error(
-        &errs,
-        "spec.addresses[0]: must match exactly one oneOf schema, matched none",
-    );
+    assert_has_error(&errs, "spec.addresses[0]: must match exactly one oneOf schema, matched none");
 
     // HTTPRoute without rules gets the default catch-all rule.
     let mut route = http_route();
@@ -560,10 +520,7 @@ fn unknown_and_unserved_kinds_are_reported() {
     obj["apiVersion"] = json!("networking.istio.io/v2");
     let errs = errors_of(catalog, &obj);
     assert_eq!(errs.len(), 1, "{errs:?}");
-    assert!(
-        errs[0].contains("known apiVersions of this kind: [\"networking.istio.io/v1\""),
-        "{errs:?}"
-    );
+    assert!(errs[0].contains("known apiVersions of this kind: [\"networking.istio.io/v1\""), "{errs:?}");
 
     let tcp_route = json!({
         "apiVersion": "gateway.networking.k8s.io/v1alpha2",
@@ -581,10 +538,7 @@ fn unknown_and_unserved_kinds_are_reported() {
         ]
     );
 
-    let errs = errors_of(
-        catalog,
-        &json!({ "kind": "Gateway", "metadata": { "name": "x" } }),
-    );
+    let errs = errors_of(catalog, &json!({ "kind": "Gateway", "metadata": { "name": "x" } }));
     assert_eq!(errs, vec!["apiVersion: required field missing".to_string()]);
     let errs = errors_of(catalog, &json!([]));
     assert_eq!(errs, vec!["<root>: expected object, got array".to_string()]);
@@ -649,11 +603,7 @@ fn istio_master_crds_load_and_validate() {
     assert!(master.knows("networking.istio.io/v1", "Gateway"));
     assert!(master.knows("security.istio.io/v1", "AuthorizationPolicy"));
     assert!(master.len() >= 31, "{}", master.len());
-    assert!(
-        master.skipped_patterns().is_empty(),
-        "{:?}",
-        master.skipped_patterns()
-    );
+    assert!(master.skipped_patterns().is_empty(), "{:?}", master.skipped_patterns());
     assert_valid(&master, &istio_gateway());
     assert!(
         master
@@ -810,11 +760,7 @@ fn synthetic_valid_widget() {
     );
     assert_valid(&catalog, &widget(json!({ "size": 1, "port": 80, "mode": null })));
     assert_eq!(
-        catalog
-            .skipped_patterns()
-            .iter()
-            .map(|(p, _)| p.as_str())
-            .collect::<Vec<_>>(),
+        catalog.skipped_patterns().iter().map(|(p, _)| p.as_str()).collect::<Vec<_>>(),
         vec!["^(?=a)a$"]
     );
     assert_eq!(
@@ -899,13 +845,7 @@ fn malformed_crds_are_load_errors() {
         "bad.yaml",
     )
     .unwrap_err();
-    assert!(
-        err.contains("bad.yaml") && err.contains("spec.names.kind"),
-        "{err}"
-    );
+    assert!(err.contains("bad.yaml") && err.contains("spec.names.kind"), "{err}");
     let err = CrdCatalog::from_yaml_str("a: [unclosed", "broken.yaml").unwrap_err();
-    assert!(
-        err.contains("broken.yaml") && err.contains("invalid YAML"),
-        "{err}"
-    );
+    assert!(err.contains("broken.yaml") && err.contains("invalid YAML"), "{err}");
 }

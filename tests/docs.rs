@@ -39,10 +39,7 @@ fn render(config: &str) -> std::process::Output {
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join(format!("config-{}.yaml", config.len()));
     std::fs::write(&file, config).unwrap();
-    Command::new(BIN)
-        .args(["render", file.to_str().unwrap()])
-        .output()
-        .unwrap()
+    Command::new(BIN).args(["render", file.to_str().unwrap()]).output().unwrap()
 }
 
 #[test]
@@ -50,38 +47,22 @@ fn readme_example_renders_what_it_says() {
     let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
     let yaml = blocks(&readme, "yaml");
     let output = render(&yaml[0]);
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
     let stdout = String::from_utf8(output.stdout).unwrap();
     let count = stdout.matches("---\n").count();
     assert!(
         readme.contains(&format!("renders {count} objects")),
         "the README must say it renders {count} objects"
     );
-    for kind in [
-        "HTTPRoute",
-        "PeerAuthentication",
-        "DestinationRule",
-        "PodDisruptionBudget",
-    ] {
-        assert!(
-            stdout.contains(&format!("kind: {kind}\n")),
-            "README promises a {kind}"
-        );
+    for kind in ["HTTPRoute", "PeerAuthentication", "DestinationRule", "PodDisruptionBudget"] {
+        assert!(stdout.contains(&format!("kind: {kind}\n")), "README promises a {kind}");
     }
 }
 
 #[test]
 fn readme_error_example_is_real() {
     let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
-    let broken = blocks(&readme, "yaml")
-        .into_iter()
-        .find(|b| b.starts_with("# broken.yaml"))
-        .unwrap();
+    let broken = blocks(&readme, "yaml").into_iter().find(|b| b.starts_with("# broken.yaml")).unwrap();
     let shown = blocks(&readme, "text")
         .into_iter()
         .find(|b| b.starts_with("$ mesh-ingress render broken.yaml"))
@@ -96,17 +77,11 @@ fn readme_error_example_is_real() {
 #[test]
 fn readme_commands_name_real_files() {
     let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
-    for path in readme
-        .split_whitespace()
-        .filter(|w| w.starts_with("functions/") || w.starts_with("docs/"))
-    {
+    for path in readme.split_whitespace().filter(|w| w.starts_with("functions/") || w.starts_with("docs/")) {
         let path =
             path.trim_matches(|c: char| c == '`' || c == ')' || c == '(' || c == ',' || c == ':' || c == '.');
         let path = path.split(')').next().unwrap_or(path);
-        assert!(
-            root().join(path).exists(),
-            "README names {path}, which does not exist"
-        );
+        assert!(root().join(path).exists(), "README names {path}, which does not exist");
     }
 }
 
@@ -116,13 +91,7 @@ fn reference_for_function_readme() -> String {
     let body: Vec<String> = reference
         .lines()
         .skip_while(|l| !l.starts_with("## "))
-        .map(|l| {
-            if let Some(rest) = l.strip_prefix("## ") {
-                format!("#### {rest}")
-            } else {
-                l.to_string()
-            }
-        })
+        .map(|l| if let Some(rest) = l.strip_prefix("## ") { format!("#### {rest}") } else { l.to_string() })
         .collect();
     body.join("\n").trim_end().to_string()
 }
@@ -144,17 +113,8 @@ fn function_readme_embeds_the_current_reference() {
         readme == expected,
         "functions/mesh-ingress/README.md embeds an old reference: run UPDATE_DOCS=1 cargo test --test docs"
     );
-    for section in [
-        "## Overview",
-        "## Usage",
-        "### FunctionConfig",
-        "## Examples",
-        "<!--mdtogo:Short-->",
-    ] {
-        assert!(
-            readme.contains(section),
-            "the kpt function README needs {section}"
-        );
+    for section in ["## Overview", "## Usage", "### FunctionConfig", "## Examples", "<!--mdtogo:Short-->"] {
+        assert!(readme.contains(section), "the kpt function README needs {section}");
     }
 }
 
@@ -186,10 +146,8 @@ fn versions_agree_everywhere() {
             if rest.starts_with("v<") {
                 continue; // the documented tag scheme, `v<version>`
             }
-            let tag: String = rest
-                .chars()
-                .take_while(|c| c.is_ascii_alphanumeric() || *c == '.' || *c == '-')
-                .collect();
+            let tag: String =
+                rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '.' || *c == '-').collect();
             assert_eq!(tag, version, "{} names image tag {tag}", file.display());
             checked += 1;
         }
@@ -200,12 +158,7 @@ fn versions_agree_everywhere() {
                 checked += 1;
             }
             if let Some(name) = line.strip_prefix("name: mesh-ingress-v") {
-                assert_eq!(
-                    format!("v{name}"),
-                    version,
-                    "{}: Application plugin name",
-                    file.display()
-                );
+                assert_eq!(format!("v{name}"), version, "{}: Application plugin name", file.display());
                 checked += 1;
             }
         }
@@ -215,8 +168,5 @@ fn versions_agree_everywhere() {
             checked += 1;
         }
     }
-    assert!(
-        checked >= 8,
-        "expected image tags and plugin versions to check, found {checked}"
-    );
+    assert!(checked >= 8, "expected image tags and plugin versions to check, found {checked}");
 }

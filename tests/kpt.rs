@@ -25,11 +25,7 @@ fn git(dir: &Path, args: &[&str]) -> String {
         .env("GIT_COMMITTER_DATE", "2026-01-01T00:00:00Z")
         .output()
         .unwrap();
-    assert!(
-        output.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert!(output.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&output.stderr));
     String::from_utf8(output.stdout).unwrap()
 }
 
@@ -37,33 +33,16 @@ fn commit(dir: &Path, message: &str) {
     git(dir, &["add", "--all"]);
     git(
         dir,
-        &[
-            "-c",
-            "user.name=none",
-            "-c",
-            "user.email=none",
-            "commit",
-            "-q",
-            "--allow-empty",
-            "-m",
-            message,
-        ],
+        &["-c", "user.name=none", "-c", "user.email=none", "commit", "-q", "--allow-empty", "-m", message],
     );
 }
 
 fn kpt(args: &[&str], cwd: &Path) -> Output {
-    Command::new("kpt")
-        .args(args)
-        .current_dir(cwd)
-        .env("PATH", path_with_binary())
-        .output()
-        .unwrap()
+    Command::new("kpt").args(args).current_dir(cwd).env("PATH", path_with_binary()).output().unwrap()
 }
 
 fn read_expected(dir: &Path, file: &str) -> Option<String> {
-    std::fs::read_to_string(dir.join(".expected").join(file))
-        .ok()
-        .map(|s| s.trim().to_string())
+    std::fs::read_to_string(dir.join(".expected").join(file)).ok().map(|s| s.trim().to_string())
 }
 
 /// One example package run like the catalog's e2e runner.
@@ -115,9 +94,7 @@ fn run_example(example: &Path) -> Result<(), String> {
         // kpt exits 1 whatever the function's exit code.
         let failed = code != 0;
         if failed != (exit_code != 0) {
-            return Err(format!(
-                "{name} run {run}: exit code {code}, expected {exit_code}\n{stderr}"
-            ));
+            return Err(format!("{name} run {run}: exit code {code}, expected {exit_code}\n{stderr}"));
         }
         if let Some(needle) = &std_err
             && !stderr.contains(needle.as_str())
@@ -127,15 +104,10 @@ fn run_example(example: &Path) -> Result<(), String> {
         if wants_results && run == 0 {
             let actual = std::fs::read_to_string(results_dir.join("results.yaml")).unwrap_or_default();
             if update {
-                std::fs::write(
-                    example.join(".expected/results.yaml"),
-                    format!("{}\n", actual.trim()),
-                )
-                .unwrap();
+                std::fs::write(example.join(".expected/results.yaml"), format!("{}\n", actual.trim()))
+                    .unwrap();
             } else if actual.trim() != read_expected(example, "results.yaml").unwrap_or_default() {
-                return Err(format!(
-                    "{name}: results differ from .expected/results.yaml:\n{actual}"
-                ));
+                return Err(format!("{name}: results differ from .expected/results.yaml:\n{actual}"));
             }
         }
         commit(&pkg, "second");
@@ -145,11 +117,7 @@ fn run_example(example: &Path) -> Result<(), String> {
         } else if diff != read_expected(example, "diff.patch").unwrap_or_default() {
             return Err(format!(
                 "{name} run {run}: the package diff differs from .expected/diff.patch{}\n{}",
-                if run == 1 {
-                    " (the second run changed the package: not idempotent)"
-                } else {
-                    ""
-                },
+                if run == 1 { " (the second run changed the package: not idempotent)" } else { "" },
                 diff.lines().take(40).collect::<Vec<_>>().join("\n")
             ));
         }
@@ -176,10 +144,7 @@ fn example_packages_render_as_expected_twice() {
         return;
     }
     let examples = examples();
-    assert!(
-        examples.len() >= 5,
-        "expected the example packages, found {examples:?}"
-    );
+    assert!(examples.len() >= 5, "expected the example packages, found {examples:?}");
     let failures: Vec<String> = examples.iter().filter_map(|e| run_example(e).err()).collect();
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
@@ -188,17 +153,10 @@ fn example_packages_render_as_expected_twice() {
 fn rendered_copy(example: &str, name: &str) -> PathBuf {
     let tmp = temp_dir(name);
     let pkg = tmp.join(example);
-    copy_dir(
-        &root().join("functions/mesh-ingress/examples").join(example),
-        &pkg,
-    );
+    copy_dir(&root().join("functions/mesh-ingress/examples").join(example), &pkg);
     git(&pkg, &["init", "-q"]);
     let output = kpt(&["fn", "render", "--allow-exec", pkg.to_str().unwrap()], &tmp);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     commit(&pkg, "rendered");
     pkg
 }
@@ -211,43 +169,22 @@ fn removing_a_gateway_removes_its_files() {
     let pkg = rendered_copy("greenfield-mtls", "kpt-remove-gateway");
     let generated = pkg.join("generated/greenfield");
     assert!(generated.join("gateway-internal-gateway.yaml").exists());
-    assert!(
-        generated
-            .join("workload-istio-ingressgateway-internal.yaml")
-            .exists()
-    );
+    assert!(generated.join("workload-istio-ingressgateway-internal.yaml").exists());
     // Drop the internal gateway (and the certificate only it used) from the config.
     let config = std::fs::read_to_string(pkg.join("mesh-ingress.yaml")).unwrap();
     let start = config.find("  - name: internal-gateway").unwrap();
     let end = config.find("  certificates:").unwrap();
-    let config = format!("{}{}", &config[..start], &config[end..]).replace(
-        "  - {name: internal-tls, dnsNames: [\"*.internal\"], issuer: internal-ca}\n",
-        "",
-    );
+    let config = format!("{}{}", &config[..start], &config[end..])
+        .replace("  - {name: internal-tls, dnsNames: [\"*.internal\"], issuer: internal-ca}\n", "");
     std::fs::write(pkg.join("mesh-ingress.yaml"), config).unwrap();
-    let output = kpt(
-        &["fn", "render", "--allow-exec", pkg.to_str().unwrap()],
-        pkg.parent().unwrap(),
-    );
+    let output = kpt(&["fn", "render", "--allow-exec", pkg.to_str().unwrap()], pkg.parent().unwrap());
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(!generated.join("gateway-internal-gateway.yaml").exists(), "its Gateway file is gone");
     assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert!(
-        !generated.join("gateway-internal-gateway.yaml").exists(),
-        "its Gateway file is gone"
-    );
-    assert!(
-        !generated
-            .join("workload-istio-ingressgateway-internal.yaml")
-            .exists(),
+        !generated.join("workload-istio-ingressgateway-internal.yaml").exists(),
         "its workload file is gone"
     );
-    assert!(
-        generated.join("gateway-external-gateway.yaml").exists(),
-        "the other gateway stays"
-    );
+    assert!(generated.join("gateway-external-gateway.yaml").exists(), "the other gateway stays");
     let certificates = std::fs::read_to_string(generated.join("certificates.yaml")).unwrap();
     assert!(!certificates.contains("internal-tls") && certificates.contains("example-tls"));
 }
@@ -260,29 +197,13 @@ fn a_moved_object_stays_where_the_user_put_it() {
     let pkg = rendered_copy("platform-revision", "kpt-move");
     let generated = pkg.join("generated/platform");
     // Move the routes file to a file of the user's choosing.
-    std::fs::rename(
-        generated.join("routes-bookinfo.yaml"),
-        pkg.join("bookinfo-routes.yaml"),
-    )
-    .unwrap();
+    std::fs::rename(generated.join("routes-bookinfo.yaml"), pkg.join("bookinfo-routes.yaml")).unwrap();
     commit(&pkg, "moved");
-    let output = kpt(
-        &["fn", "render", "--allow-exec", pkg.to_str().unwrap()],
-        pkg.parent().unwrap(),
-    );
+    let output = kpt(&["fn", "render", "--allow-exec", pkg.to_str().unwrap()], pkg.parent().unwrap());
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(!generated.join("routes-bookinfo.yaml").exists(), "not recreated at the default place");
     assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert!(
-        !generated.join("routes-bookinfo.yaml").exists(),
-        "not recreated at the default place"
-    );
-    assert!(
-        std::fs::read_to_string(pkg.join("bookinfo-routes.yaml"))
-            .unwrap()
-            .contains("kind: VirtualService")
+        std::fs::read_to_string(pkg.join("bookinfo-routes.yaml")).unwrap().contains("kind: VirtualService")
     );
     assert_eq!(git(&pkg, &["status", "--porcelain"]), "", "nothing else changed");
 }
@@ -294,20 +215,14 @@ fn a_user_file_in_the_generated_directory_is_never_overwritten() {
     }
     let tmp = temp_dir("kpt-squat");
     let pkg = tmp.join("platform-revision");
-    copy_dir(
-        &root().join("functions/mesh-ingress/examples/platform-revision"),
-        &pkg,
-    );
+    copy_dir(&root().join("functions/mesh-ingress/examples/platform-revision"), &pkg);
     std::fs::create_dir_all(pkg.join("generated/platform")).unwrap();
     let mine = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: mine\ndata:\n  keep: \"me\"\n";
     std::fs::write(pkg.join("generated/platform/certificates.yaml"), mine).unwrap();
     let output = kpt(&["fn", "render", "--allow-exec", pkg.to_str().unwrap()], &tmp);
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("holds objects this instance did not generate"));
-    assert_eq!(
-        std::fs::read_to_string(pkg.join("generated/platform/certificates.yaml")).unwrap(),
-        mine
-    );
+    assert_eq!(std::fs::read_to_string(pkg.join("generated/platform/certificates.yaml")).unwrap(), mine);
 }
 
 #[test]
@@ -317,10 +232,7 @@ fn eval_with_key_value_arguments() {
     }
     let tmp = temp_dir("kpt-eval");
     let pkg = tmp.join("pkg");
-    copy_dir(
-        &root().join("functions/mesh-ingress/examples/configmap-eval"),
-        &pkg,
-    );
+    copy_dir(&root().join("functions/mesh-ingress/examples/configmap-eval"), &pkg);
     let binary = tools::binary();
     let output = kpt(
         &[
@@ -336,11 +248,7 @@ fn eval_with_key_value_arguments() {
         ],
         &tmp,
     );
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     // The instance is data.name, not kpt's ConfigMap name "function-input".
     let gateway = std::fs::read_to_string(pkg.join("generated/shop/gateway-external.yaml")).unwrap();
     assert!(gateway.contains("mesh-ingress.dev/instance: shop") && !gateway.contains("function-input"));

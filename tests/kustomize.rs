@@ -59,21 +59,12 @@ fn objects(output: &Output) -> BTreeMap<String, Value> {
     io::parse_documents(&stdout, "kustomize output", &Limits::default())
         .unwrap()
         .into_iter()
-        .map(|object| {
-            (
-                mesh_ingress::krm::object::ObjectId::of(&object).to_string(),
-                object,
-            )
-        })
+        .map(|object| (mesh_ingress::krm::object::ObjectId::of(&object).to_string(), object))
         .collect()
 }
 
 fn assert_ok(output: &Output, what: &str) {
-    assert!(
-        output.status.success(),
-        "{what} failed:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert!(output.status.success(), "{what} failed:\n{}", String::from_utf8_lossy(&output.stderr));
 }
 
 #[test]
@@ -101,18 +92,13 @@ fn container_route_with_a_stand_in_docker() {
     let (shim, log) = docker_shim("kustomize-docker");
     let path = format!("{}:{}", shim.display(), std::env::var("PATH").unwrap_or_default());
     for env in ENVIRONMENTS {
-        let output = kubectl_kustomize(
-            &root().join("kustomize/container").join(env),
-            &[("PATH", path.clone())],
-        );
+        let output =
+            kubectl_kustomize(&root().join("kustomize/container").join(env), &[("PATH", path.clone())]);
         assert_ok(&output, &format!("container/{env}"));
         check_environment(env, &objects(&output));
     }
     let calls = std::fs::read_to_string(&log).unwrap();
-    let run = calls
-        .lines()
-        .find(|l| l.starts_with("run "))
-        .expect("kustomize ran the container");
+    let run = calls.lines().find(|l| l.starts_with("run ")).expect("kustomize ran the container");
     for expected in [
         "-i",
         "-a STDIN",
@@ -122,10 +108,7 @@ fn container_route_with_a_stand_in_docker() {
         "--security-opt=no-new-privileges",
         "ghcr.io/mesh-ingress/mesh-ingress:v0.1.0",
     ] {
-        assert!(
-            run.contains(expected),
-            "kustomize passed {run:?}; expected {expected:?}"
-        );
+        assert!(run.contains(expected), "kustomize passed {run:?}; expected {expected:?}");
     }
 }
 
@@ -142,12 +125,9 @@ fn exec_route_is_well_formed_and_kubectl_skips_it() {
             .output()
             .unwrap();
         assert_ok(&output, "exec function config");
-        let config = io::parse_document(
-            &String::from_utf8(output.stdout).unwrap(),
-            "config",
-            &Limits::default(),
-        )
-        .unwrap();
+        let config =
+            io::parse_document(&String::from_utf8(output.stdout).unwrap(), "config", &Limits::default())
+                .unwrap();
         let function =
             mesh_ingress::krm::object::annotation(&config, "config.kubernetes.io/function").unwrap();
         let spec = io::parse_document(function, "function", &Limits::default()).unwrap();
@@ -156,10 +136,7 @@ fn exec_route_is_well_formed_and_kubectl_skips_it() {
         // README warns about).
         let output = kubectl_kustomize(&root().join("kustomize/exec").join(env), &[]);
         assert_ok(&output, "kubectl kustomize on the exec route");
-        assert!(
-            objects(&output).is_empty(),
-            "kubectl kustomize silently skips exec functions"
-        );
+        assert!(objects(&output).is_empty(), "kubectl kustomize silently skips exec functions");
     }
 }
 
@@ -204,11 +181,7 @@ fn config_errors_reach_the_user_through_kustomize() {
         return;
     }
     let dir = temp_dir("kustomize-broken");
-    std::fs::write(
-        dir.join("kustomization.yaml"),
-        "generators:\n- mesh-ingress.yaml\n",
-    )
-    .unwrap();
+    std::fs::write(dir.join("kustomization.yaml"), "generators:\n- mesh-ingress.yaml\n").unwrap();
     std::fs::write(
         dir.join("mesh-ingress.yaml"),
         "apiVersion: mesh-ingress.dev/v1alpha1\nkind: MeshIngress\nmetadata: {name: shop}\nspec:\n  gateways: [{name: external, scpoe: external}]\n",
@@ -228,26 +201,17 @@ fn config_errors_reach_the_user_through_kustomize() {
 /// What each environment's overlay promises.
 fn check_environment(env: &str, objects: &BTreeMap<String, Value>) {
     let get = |id: &str| {
-        objects.get(id).unwrap_or_else(|| {
-            panic!(
-                "{env}: {id} missing; have {:?}",
-                objects.keys().collect::<Vec<_>>()
-            )
-        })
+        objects
+            .get(id)
+            .unwrap_or_else(|| panic!("{env}: {id} missing; have {:?}", objects.keys().collect::<Vec<_>>()))
     };
-    assert!(
-        !objects.keys().any(|k| k.starts_with("MeshIngress")),
-        "{env}: the config itself is not output"
-    );
+    assert!(!objects.keys().any(|k| k.starts_with("MeshIngress")), "{env}: the config itself is not output");
     let gateway = get("Gateway.networking.istio.io istio-ingress/external");
     let deployment = get("Deployment.apps istio-ingress/istio-ingressgateway-external");
     let service = get("Service istio-ingress/istio-ingressgateway-external");
     match env {
         "sandbox" => {
-            assert_eq!(
-                gateway["spec"]["servers"][0]["hosts"][0],
-                "shop.sandbox.example.com"
-            );
+            assert_eq!(gateway["spec"]["servers"][0]["hosts"][0], "shop.sandbox.example.com");
             assert_eq!(deployment["spec"]["replicas"], 1);
             assert!(
                 !objects

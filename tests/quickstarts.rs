@@ -19,11 +19,7 @@ fn readme_quickstarts_run() {
         .filter_map(|rest| rest.split_once("```").map(|(body, _)| body))
         .filter(|body| body.starts_with("# quickstart:"))
         .collect();
-    assert!(
-        blocks.len() >= 3,
-        "expected the README's quickstarts, found {}",
-        blocks.len()
-    );
+    assert!(blocks.len() >= 3, "expected the README's quickstarts, found {}", blocks.len());
     for block in blocks {
         let name = block.lines().next().unwrap();
         let home = tools::temp_dir("quickstart-home");

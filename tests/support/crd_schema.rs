@@ -116,10 +116,8 @@ impl CrdCatalog {
             for entry in entries {
                 let entry = entry.map_err(|e| format!("{}: cannot read directory: {e}", path.display()))?;
                 let file = entry.path();
-                let is_yaml = file
-                    .extension()
-                    .and_then(|e| e.to_str())
-                    .is_some_and(|e| e == "yaml" || e == "yml");
+                let is_yaml =
+                    file.extension().and_then(|e| e.to_str()).is_some_and(|e| e == "yaml" || e == "yml");
                 if is_yaml && file.is_file() {
                     files.push(file);
                 }
@@ -208,10 +206,7 @@ impl CrdCatalog {
     /// Patterns of the loaded schemas that the `regex` crate could not compile and
     /// that validation therefore skips, as sorted `(pattern, compile error)` pairs.
     pub fn skipped_patterns(&self) -> Vec<(String, String)> {
-        self.skipped_patterns
-            .iter()
-            .map(|(p, e)| (p.clone(), e.clone()))
-            .collect()
+        self.skipped_patterns.iter().map(|(p, e)| (p.clone(), e.clone())).collect()
     }
 
     /// Every `x-kubernetes-validations` (CEL) rule in the schema of
@@ -258,10 +253,7 @@ impl CrdCatalog {
                     // Like the API server: default first, then validate.
                     let mut defaulted = obj.clone();
                     apply_defaults(&entry.schema, &mut defaulted);
-                    let mut v = Validator {
-                        catalog: self,
-                        errs: &mut errs,
-                    };
+                    let mut v = Validator { catalog: self, errs: &mut errs };
                     v.node(&entry.schema, &defaulted, "", Mode::Structural, Role::Root);
                 }
             }
@@ -275,9 +267,8 @@ impl CrdCatalog {
     pub fn with_defaults(&self, obj: &Value) -> Result<Value, String> {
         let api_version = obj.get("apiVersion").and_then(Value::as_str).unwrap_or_default();
         let kind = obj.get("kind").and_then(Value::as_str).unwrap_or_default();
-        let entry = self
-            .lookup(api_version, kind)
-            .ok_or_else(|| self.unknown_kind_message(api_version, kind))?;
+        let entry =
+            self.lookup(api_version, kind).ok_or_else(|| self.unknown_kind_message(api_version, kind))?;
         let mut defaulted = obj.clone();
         apply_defaults(&entry.schema, &mut defaulted);
         Ok(defaulted)
@@ -291,14 +282,9 @@ impl CrdCatalog {
                 continue;
             }
             let at = |what: &str| format!("{} (document {index}): {what}", origin.display());
-            let spec = doc
-                .get("spec")
-                .and_then(Value::as_object)
-                .ok_or_else(|| at("CRD has no spec"))?;
-            let group = spec
-                .get("group")
-                .and_then(Value::as_str)
-                .ok_or_else(|| at("CRD has no spec.group"))?;
+            let spec = doc.get("spec").and_then(Value::as_object).ok_or_else(|| at("CRD has no spec"))?;
+            let group =
+                spec.get("group").and_then(Value::as_str).ok_or_else(|| at("CRD has no spec.group"))?;
             let kind = spec
                 .get("names")
                 .and_then(|n| n.get("kind"))
@@ -322,18 +308,12 @@ impl CrdCatalog {
                     .and_then(|s| s.get("openAPIV3Schema"))
                     .filter(|s| s.is_object())
                     .ok_or_else(|| {
-                        at(&format!(
-                            "CRD {kind}.{group} {name}: no schema.openAPIV3Schema object"
-                        ))
+                        at(&format!("CRD {kind}.{group} {name}: no schema.openAPIV3Schema object"))
                     })?;
                 self.compile_patterns(schema);
                 self.versions.insert(
                     (group.to_string(), name.to_string(), kind.to_string()),
-                    CrdVersion {
-                        schema: schema.clone(),
-                        served,
-                        source: origin.to_path_buf(),
-                    },
+                    CrdVersion { schema: schema.clone(), served, source: origin.to_path_buf() },
                 );
             }
         }
@@ -362,8 +342,7 @@ impl CrdCatalog {
     /// The catalog entry of `api_version` / `kind`.
     fn lookup(&self, api_version: &str, kind: &str) -> Option<&CrdVersion> {
         let (group, version) = split_api_version(api_version);
-        self.versions
-            .get(&(group.to_string(), version.to_string(), kind.to_string()))
+        self.versions.get(&(group.to_string(), version.to_string(), kind.to_string()))
     }
 
     /// Error message for an unknown `api_version` / `kind`, with a hint listing
@@ -427,11 +406,7 @@ fn split_api_version(api_version: &str) -> (&str, &str) {
 
 /// Join a group and version back into an `apiVersion`.
 fn api_version_of(group: &str, version: &str) -> String {
-    if group.is_empty() {
-        version.to_string()
-    } else {
-        format!("{group}/{version}")
-    }
+    if group.is_empty() { version.to_string() } else { format!("{group}/{version}") }
 }
 
 /// Read a required top-level string field, recording an error when it is
@@ -492,10 +467,8 @@ impl Validator<'_, '_> {
             Value::Bool(true) => return,
             Value::Bool(false) => return self.err(path, "no value is allowed here"),
             other => {
-                return self.err(
-                    path,
-                    format_args!("invalid schema: expected object, got {}", json_type(other)),
-                );
+                return self
+                    .err(path, format_args!("invalid schema: expected object, got {}", json_type(other)));
             }
         };
         let preserve = flag(s, "x-kubernetes-preserve-unknown-fields");
@@ -504,10 +477,8 @@ impl Validator<'_, '_> {
             None => None,
             Some(Value::String(t)) => Some(t.as_str()),
             Some(other) => {
-                return self.err(
-                    path,
-                    format_args!("invalid schema: type is {}, not a string", json_type(other)),
-                );
+                return self
+                    .err(path, format_args!("invalid schema: type is {}, not a string", json_type(other)));
             }
         };
 
@@ -524,10 +495,7 @@ impl Validator<'_, '_> {
         }
         if int_or_string {
             if !(is_integer(value) || value.is_string()) {
-                return self.err(
-                    path,
-                    format_args!("expected integer or string, got {}", json_type(value)),
-                );
+                return self.err(path, format_args!("expected integer or string, got {}", json_type(value)));
             }
         } else if let Some(t) = ty {
             match type_matches(t, value) {
@@ -591,11 +559,7 @@ impl Validator<'_, '_> {
             }
         };
         let embedded = mode == Mode::Structural && flag(s, "x-kubernetes-embedded-resource");
-        let implicit: &[&str] = if role == Role::Root || embedded {
-            RESOURCE_FIELDS
-        } else {
-            &[]
-        };
+        let implicit: &[&str] = if role == Role::Root || embedded { RESOURCE_FIELDS } else { &[] };
 
         if embedded {
             self.embedded_resource(map, path);
@@ -610,11 +574,7 @@ impl Validator<'_, '_> {
                 // `metadata` gets value validations only, so that a typical
                 // `metadata: {type: object}` does not reject `name`.
                 let is_meta = key == "metadata";
-                let reported = if is_meta {
-                    !child.is_object()
-                } else {
-                    !child.is_string()
-                };
+                let reported = if is_meta { !child.is_object() } else { !child.is_string() };
                 if let Some(prop) = prop
                     && !reported
                 {
@@ -663,18 +623,12 @@ impl Validator<'_, '_> {
         if let Some(min) = s.get("minProperties").and_then(Value::as_u64)
             && count < min
         {
-            self.err(
-                path,
-                format_args!("has {count} properties, must have at least {min}"),
-            );
+            self.err(path, format_args!("has {count} properties, must have at least {min}"));
         }
         if let Some(max) = s.get("maxProperties").and_then(Value::as_u64)
             && count > max
         {
-            self.err(
-                path,
-                format_args!("has {count} properties, must have at most {max}"),
-            );
+            self.err(path, format_args!("has {count} properties, must have at most {max}"));
         }
     }
 
@@ -686,10 +640,9 @@ impl Validator<'_, '_> {
                 None => self.err(&child_path, "required field missing"),
                 Some(Value::String(s)) if s.is_empty() => self.err(&child_path, "must not be empty"),
                 Some(Value::String(_)) => {}
-                Some(other) => self.err(
-                    &child_path,
-                    format_args!("expected string, got {}", json_type(other)),
-                ),
+                Some(other) => {
+                    self.err(&child_path, format_args!("expected string, got {}", json_type(other)))
+                }
             }
         }
         if let Some(meta) = map.get("metadata") {
@@ -746,9 +699,7 @@ impl Validator<'_, '_> {
         };
         let keys: Vec<&str> = keys.iter().filter_map(Value::as_str).collect();
         let key_of = |item: &Value| -> Vec<(String, Value)> {
-            keys.iter()
-                .map(|k| ((*k).to_string(), item.get(*k).cloned().unwrap_or(Value::Null)))
-                .collect()
+            keys.iter().map(|k| ((*k).to_string(), item.get(*k).cloned().unwrap_or(Value::Null))).collect()
         };
         let tuples: Vec<Vec<(String, Value)>> = items.iter().map(key_of).collect();
         for (i, tuple) in tuples.iter().enumerate() {
@@ -770,27 +721,18 @@ impl Validator<'_, '_> {
         if let Some(min) = s.get("minLength").and_then(Value::as_u64)
             && len < min
         {
-            self.err(
-                path,
-                format_args!("is {len} characters long, must be at least {min}"),
-            );
+            self.err(path, format_args!("is {len} characters long, must be at least {min}"));
         }
         if let Some(max) = s.get("maxLength").and_then(Value::as_u64)
             && len > max
         {
-            self.err(
-                path,
-                format_args!("is {len} characters long, must be at most {max}"),
-            );
+            self.err(path, format_args!("is {len} characters long, must be at most {max}"));
         }
         if let Some(pattern) = s.get("pattern").and_then(Value::as_str)
             && let Some(re) = self.catalog.regex(pattern)
             && !re.is_match(text)
         {
-            self.err(
-                path,
-                format_args!("value {text:?} does not match pattern {pattern:?}"),
-            );
+            self.err(path, format_args!("value {text:?} does not match pattern {pattern:?}"));
         }
         match s.get("format").and_then(Value::as_str) {
             Some("ipv4") if text.parse::<Ipv4Addr>().is_err() => {
@@ -843,10 +785,7 @@ impl Validator<'_, '_> {
                     .is_none_or(|d| ((x / d) - (x / d).round()).abs() < 1e-9),
             };
             if !ok {
-                self.err(
-                    path,
-                    format_args!("value {shown} must be a multiple of {}", render(step)),
-                );
+                self.err(path, format_args!("value {shown} must be a multiple of {}", render(step)));
             }
         }
         if is_integer(value) {
@@ -857,10 +796,7 @@ impl Validator<'_, '_> {
             };
             if !in_range {
                 let format = s.get("format").and_then(Value::as_str).unwrap_or_default();
-                self.err(
-                    path,
-                    format_args!("value {shown} is out of range for format {format}"),
-                );
+                self.err(path, format_args!("value {shown} is out of range for format {format}"));
             }
         }
     }
@@ -873,35 +809,21 @@ impl Validator<'_, '_> {
             }
         }
         if let Some(any) = s.get("anyOf") {
-            let results: Vec<Vec<String>> = as_schema_list(any)
-                .iter()
-                .map(|b| self.branch(b, value, path))
-                .collect();
+            let results: Vec<Vec<String>> =
+                as_schema_list(any).iter().map(|b| self.branch(b, value, path)).collect();
             if !results.is_empty() && results.iter().all(|r| !r.is_empty()) {
-                self.err(
-                    path,
-                    format_args!("must match at least one anyOf schema {}", summarize(&results)),
-                );
+                self.err(path, format_args!("must match at least one anyOf schema {}", summarize(&results)));
             }
         }
         if let Some(one) = s.get("oneOf") {
-            let results: Vec<Vec<String>> = as_schema_list(one)
-                .iter()
-                .map(|b| self.branch(b, value, path))
-                .collect();
-            let matched: Vec<usize> = results
-                .iter()
-                .enumerate()
-                .filter(|(_, r)| r.is_empty())
-                .map(|(i, _)| i)
-                .collect();
+            let results: Vec<Vec<String>> =
+                as_schema_list(one).iter().map(|b| self.branch(b, value, path)).collect();
+            let matched: Vec<usize> =
+                results.iter().enumerate().filter(|(_, r)| r.is_empty()).map(|(i, _)| i).collect();
             if matched.is_empty() && !results.is_empty() {
                 self.err(
                     path,
-                    format_args!(
-                        "must match exactly one oneOf schema, matched none {}",
-                        summarize(&results)
-                    ),
+                    format_args!("must match exactly one oneOf schema, matched none {}", summarize(&results)),
                 );
             } else if matched.len() > 1 {
                 self.err(
@@ -923,10 +845,7 @@ impl Validator<'_, '_> {
     /// Errors of `value` against the junctor branch `schema` (value-only mode).
     fn branch(&mut self, schema: &Value, value: &Value, path: &str) -> Vec<String> {
         let mut errs = Vec::new();
-        let mut v = Validator {
-            catalog: self.catalog,
-            errs: &mut errs,
-        };
+        let mut v = Validator { catalog: self.catalog, errs: &mut errs };
         v.node(schema, value, path, Mode::ValueOnly, Role::Inner);
         errs
     }
@@ -1088,10 +1007,8 @@ fn check_dns1123_subdomain(s: &str) -> Result<(), String> {
     if valid {
         Ok(())
     } else {
-        Err(
-            "must be a lowercase RFC 1123 subdomain (a-z, 0-9, '-', '.', alphanumeric at both ends)"
-                .to_string(),
-        )
+        Err("must be a lowercase RFC 1123 subdomain (a-z, 0-9, '-', '.', alphanumeric at both ends)"
+            .to_string())
     }
 }
 
@@ -1141,10 +1058,7 @@ fn is_padded_base64(text: &str) -> bool {
     }
     let body = text.trim_end_matches('=');
     let padding = bytes.len() - body.len();
-    padding <= 2
-        && body
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/')
+    padding <= 2 && body.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/')
 }
 
 /// The schemas of an `allOf` / `anyOf` / `oneOf` value (empty if malformed).
@@ -1230,9 +1144,7 @@ fn show(path: &str) -> &str {
 /// `parent.name`, or `parent["name"]` when `name` is not a plain identifier.
 fn field_path(parent: &str, name: &str) -> String {
     let plain = !name.is_empty()
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '$' || c == '@');
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '$' || c == '@');
     match (plain, parent.is_empty()) {
         (true, true) => name.to_string(),
         (true, false) => format!("{parent}.{name}"),
@@ -1296,11 +1208,7 @@ fn collect_cel_rules(schema: &Value, path: &str, out: &mut Vec<(String, String)>
         collect_cel_rules(items, &format!("{path}[*]"), out);
     }
     if let Some(additional) = s.get("additionalProperties") {
-        let map_path = if path.is_empty() {
-            "*".to_string()
-        } else {
-            format!("{path}.*")
-        };
+        let map_path = if path.is_empty() { "*".to_string() } else { format!("{path}.*") };
         collect_cel_rules(additional, &map_path, out);
     }
     for key in ["allOf", "anyOf", "oneOf"] {
