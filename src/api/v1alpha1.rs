@@ -156,12 +156,13 @@ pub enum Scope {
     Internal,
 }
 
-/// The gateway workload (Deployment, Service, ServiceAccount, Role, RoleBinding, HPA, PDB), rendered
-/// natively with the same substance as the istio/gateway Helm chart.
+/// The gateway workload (Deployment, Service, ServiceAccount, Role, RoleBinding, HPA, PDB,
+/// NetworkPolicy), rendered natively with the same substance as the istio/gateway Helm chart.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Workload {
-    /// Name shared by the Deployment, Service, ServiceAccount, Role, RoleBinding, HPA and PDB.
+    /// Name shared by the Deployment, Service, ServiceAccount, Role, RoleBinding, HPA, PDB and
+    /// NetworkPolicy.
     /// Default: `istio-ingressgateway-<gateway name>`. Gateways that name the same workload share it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -208,6 +209,28 @@ pub struct Workload {
     /// (`none`). Spreading prefers but never blocks scheduling (`whenUnsatisfiable: ScheduleAnyway`).
     #[serde(default)]
     pub topology_spread: TopologySpread,
+
+    /// A NetworkPolicy that admits traffic to the gateway pods only on the Service's ports (the
+    /// servers and the status port 15021) and the proxy's metrics ports (15020, 15090), from any
+    /// source. Egress is left open: the proxy must reach istiod and every backend.
+    #[serde(default)]
+    pub network_policy: NetworkPolicy,
+}
+
+/// NetworkPolicy settings.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NetworkPolicy {
+    /// Emit the NetworkPolicy. Turn it off when another tool owns the namespace's policies; it
+    /// only takes effect where the cluster's network plugin enforces NetworkPolicy.
+    #[serde(default = "default_true")]
+    pub enabled: bool,
+}
+
+impl Default for NetworkPolicy {
+    fn default() -> Self {
+        NetworkPolicy { enabled: true }
+    }
 }
 
 /// HorizontalPodAutoscaler settings.
@@ -968,7 +991,8 @@ pub struct Retries {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct DemoApp {
-    /// Render the demo app (Deployment, Service, ServiceAccount, PodDisruptionBudget, VirtualService).
+    /// Render the demo app (Deployment, Service, ServiceAccount, PodDisruptionBudget, NetworkPolicy,
+    /// VirtualService).
     #[serde(default)]
     pub enabled: bool,
     /// Name of its objects.
@@ -991,7 +1015,10 @@ pub struct DemoApp {
     #[serde(default = "default_demo_replicas")]
     pub replicas: u32,
     /// Container image; empty: a small HTTP echo server (go-httpbin), listening on 8080 as a non-root
-    /// user. Pin it by digest in production (`image: repo@sha256:...`).
+    /// user. Pin it by digest (`image: registry.example.com/go-httpbin@sha256:...`, the digest of the
+    /// copy in your registry) anywhere but a sandbox: a tag can be moved to other content. An image
+    /// without a digest is pulled on every pod start (`imagePullPolicy: Always`) so a node never runs
+    /// a stale copy of a moved tag; one with a digest is pulled only if missing.
     #[serde(default)]
     pub image: String,
 }

@@ -1,6 +1,6 @@
 //! The demo app: a small, hardened HTTP echo server behind a gateway, for smoke-testing the stack.
 //! Non-root, read-only root filesystem, no capabilities, seccomp `RuntimeDefault`, no service
-//! account token, requests and limits, readiness and liveness probes.
+//! account token, requests and limits, readiness and liveness probes, and a NetworkPolicy.
 
 use super::Generated;
 use super::labels::{Component, metadata, pod_labels};
@@ -62,6 +62,7 @@ pub fn render(model: &Model) -> Result<Vec<Generated>, Error> {
         DEMO_FILE,
     )?);
     out.push(Generated::new(&deployment(model, demo, &selector), DEMO_FILE)?);
+    out.push(super::network_policy::demo(model, demo, &selector, DEMO_FILE)?);
     if demo.replicas > 1 {
         out.push(Generated::new(
             &PodDisruptionBudget {
@@ -102,6 +103,12 @@ pub fn render(model: &Model) -> Result<Vec<Generated>, Error> {
         DEMO_FILE,
     )?);
     Ok(out)
+}
+
+/// A tag can be moved to other content, so an image without a digest is pulled on every start (a
+/// node never runs a stale copy); a digest names immutable content, so a cached copy is the image.
+fn pull_policy(image: &str) -> &'static str {
+    if image.contains("@sha256:") { "IfNotPresent" } else { "Always" }
 }
 
 fn deployment(model: &Model, demo: &DemoModel, selector: &BTreeMap<String, String>) -> Deployment {
@@ -147,7 +154,7 @@ fn deployment(model: &Model, demo: &DemoModel, selector: &BTreeMap<String, Strin
                     containers: vec![Container {
                         name: demo.name.clone(),
                         image: Some(demo.image.clone()),
-                        image_pull_policy: Some("IfNotPresent".to_string()),
+                        image_pull_policy: Some(pull_policy(&demo.image).to_string()),
                         ports: Some(vec![ContainerPort {
                             name: Some("http".to_string()),
                             container_port: DEMO_CONTAINER_PORT,
@@ -180,5 +187,17 @@ fn deployment(model: &Model, demo: &DemoModel, selector: &BTreeMap<String, Strin
             ..Default::default()
         },
         ..Default::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pull_policy;
+
+    #[test]
+    fn only_digest_pinned_images_may_come_from_the_node_cache() {
+        assert_eq!(pull_policy("docker.io/mccutchen/go-httpbin:v2.15.0"), "Always");
+        assert_eq!(pull_policy("registry.example.com/httpbin@sha256:0123"), "IfNotPresent");
+        assert_eq!(pull_policy("registry.example.com/httpbin:v2@sha256:0123"), "IfNotPresent");
     }
 }

@@ -6,7 +6,8 @@
 //! Differences from the chart, on purpose: pods spread across zones by default, replicas default to
 //! 2-5 (the chart's 1-5 leaves a single gateway pod), the pod template carries no version label (so
 //! upgrading this function does not roll the gateways), and cloud load balancer annotations come
-//! from presets.
+//! from presets. The pods are also locked down further than the chart's: seccomp `RuntimeDefault`,
+//! no automounted API token, a liveness probe, and a NetworkPolicy admitting only the served ports.
 
 use super::labels::{Component, common_labels, metadata, pod_labels};
 use super::{Generated, file_name};
@@ -19,8 +20,9 @@ use k8s_openapi::api::autoscaling::v2::{
     MetricTarget, ResourceMetricSource,
 };
 use k8s_openapi::api::core::v1::{
-    Capabilities, Container, ContainerPort, PodSecurityContext, PodSpec, PodTemplateSpec, SecurityContext,
-    Service, ServiceAccount, ServicePort, ServiceSpec, Sysctl, TopologySpreadConstraint,
+    Capabilities, Container, ContainerPort, PodSecurityContext, PodSpec, PodTemplateSpec, Probe,
+    SeccompProfile, SecurityContext, Service, ServiceAccount, ServicePort, ServiceSpec, Sysctl,
+    TCPSocketAction, TopologySpreadConstraint,
 };
 use k8s_openapi::api::policy::v1::{PodDisruptionBudget as Pdb, PodDisruptionBudgetSpec};
 use k8s_openapi::api::rbac::v1::{PolicyRule, Role, RoleBinding, RoleRef, Subject};
@@ -114,6 +116,7 @@ fn render_workload(
 
     out.push(Generated::new(&service(model, workload, component, annotations, network), file)?);
     out.push(Generated::new(&deployment(model, workload, component, network), file)?);
+    out.extend(super::network_policy::gateway(meta(), workload, file)?);
 
     if let Replicas::Autoscaled(autoscaling) = &workload.replicas {
         out.push(Generated::new(&hpa(model, workload, component, autoscaling), file)?);
@@ -293,6 +296,20 @@ pub fn deployment(
             name: Some("http-envoy-prom".to_string()),
             ..Default::default()
         }]),
+        // The injector adds a readiness probe (`/healthz/ready` on the status port) but no liveness
+        // probe. This one only asks whether Envoy still accepts connections on the status port,
+        // which it opens from its bootstrap: an Envoy waiting for istiod is not restarted.
+        liveness_probe: Some(Probe {
+            tcp_socket: Some(TCPSocketAction {
+                port: IntOrString::Int(STATUS_PORT as i32),
+                ..Default::default()
+            }),
+            initial_delay_seconds: Some(10),
+            period_seconds: Some(10),
+            timeout_seconds: Some(3),
+            failure_threshold: Some(6),
+            ..Default::default()
+        }),
         resources: Some(workload.resources.clone()),
         security_context: Some(SecurityContext {
             allow_privilege_escalation: Some(false),
@@ -320,7 +337,15 @@ pub fn deployment(
                 }),
                 spec: Some(PodSpec {
                     service_account_name: Some(workload.name.clone()),
+                    // The proxy authenticates to istiod with the `istio-token` projected volume the
+                    // injector adds (Istio's default third-party JWT policy), not with the
+                    // automounted API token; nothing in the pod calls the Kubernetes API.
+                    automount_service_account_token: Some(false),
                     security_context: Some(PodSecurityContext {
+                        seccomp_profile: Some(SeccompProfile {
+                            type_: "RuntimeDefault".to_string(),
+                            ..Default::default()
+                        }),
                         // Lets Envoy bind ports below 1024 without NET_BIND_SERVICE; safe since
                         // Kubernetes 1.22 (kubernetes/kubernetes#103326).
                         sysctls: Some(vec![Sysctl {

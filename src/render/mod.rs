@@ -12,6 +12,7 @@ pub mod istio_gateway;
 pub mod labels;
 pub mod mtls;
 pub mod namespaces;
+pub mod network_policy;
 pub mod routes;
 pub mod telemetry;
 pub mod waves;
