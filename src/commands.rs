@@ -87,8 +87,22 @@ pub fn krm(
     Ok(if failed { EXIT_CONFIG_ERROR } else { EXIT_OK })
 }
 
-fn read_file(path: &Path) -> Result<Vec<u8>, Error> {
-    std::fs::read(path).map_err(|source| Error::ReadFile { path: path.display().to_string(), source })
+/// Read at most one byte more than the input limit, so a huge file or stream is refused without
+/// first being read whole into memory (`decode_text` then reports the limit).
+pub fn read_limited(reader: impl std::io::Read, what: &str, limits: &Limits) -> Result<Vec<u8>, Error> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    reader
+        .take(limits.max_input_bytes as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|source| Error::ReadFile { path: what.to_string(), source })?;
+    Ok(bytes)
+}
+
+fn read_file(path: &Path, limits: &Limits) -> Result<Vec<u8>, Error> {
+    let file = std::fs::File::open(path)
+        .map_err(|source| Error::ReadFile { path: path.display().to_string(), source })?;
+    read_limited(file, &path.display().to_string(), limits)
 }
 
 /// kustomize's legacy exec plugin protocol: `argv[1]` is the config file; stdin is empty for a
@@ -100,7 +114,7 @@ pub fn legacy_plugin(
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> Result<i32, Error> {
-    let bytes = read_file(config_path)?;
+    let bytes = read_file(config_path, limits)?;
     let config =
         io::parse_document(io::decode_text(&bytes, limits)?, &config_path.display().to_string(), limits)?;
     let items = io::parse_documents(io::decode_text(input, limits)?, "stdin", limits)?;
@@ -310,7 +324,7 @@ fn ensure_object<'a>(value: &'a mut Value, key: &str) -> Option<&'a mut serde_js
 
 /// Find the config document in a file: its only document, or its only MeshIngress.
 pub fn read_config(path: &Path, limits: &Limits) -> Result<Value, Error> {
-    let bytes = read_file(path)?;
+    let bytes = read_file(path, limits)?;
     let name = path.display().to_string();
     let docs = io::parse_documents(io::decode_text(&bytes, limits)?, &name, limits)?;
     if docs.len() == 1 {
@@ -368,10 +382,7 @@ pub fn render(
     let mut items = Vec::new();
     for input in inputs {
         if input.as_os_str() == "-" {
-            let mut bytes = Vec::new();
-            stdin
-                .read_to_end(&mut bytes)
-                .map_err(|source| Error::ReadFile { path: "stdin".to_string(), source })?;
+            let bytes = read_limited(&mut *stdin, "stdin", limits)?;
             items.extend(io::parse_documents(io::decode_text(&bytes, limits)?, "stdin", limits)?);
             continue;
         }
@@ -380,7 +391,7 @@ pub fn render(
             if input.is_dir() && std::fs::canonicalize(&file).ok() == config_file {
                 continue;
             }
-            let bytes = read_file(&file)?;
+            let bytes = read_file(&file, limits)?;
             items.extend(io::parse_documents(
                 io::decode_text(&bytes, limits)?,
                 &file.display().to_string(),

@@ -9,9 +9,7 @@
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The input is larger than the configured limit.
-    #[error(
-        "input is {size} bytes, over the limit of {limit} bytes (set MESH_INGRESS_MAX_INPUT_BYTES to raise it)"
-    )]
+    #[error("input is over the limit of {limit} bytes (set MESH_INGRESS_MAX_INPUT_BYTES to raise it)")]
     InputTooLarge {
         /// Size of the input in bytes (or a lower bound when reading stopped early).
         size: usize,

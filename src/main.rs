@@ -1,11 +1,10 @@
 //! The `mesh-ingress` binary: argument parsing and exit codes around [`mesh_ingress::commands`].
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::{Parser, Subcommand};
 use mesh_ingress::commands::{self, EXIT_BAD_INPUT, Overrides, SchemaFormat};
 use mesh_ingress::krm::io::Limits;
 use std::ffi::OsString;
-use std::io::Read;
 use std::path::PathBuf;
 
 /// Expand a MeshIngress config into a complete Istio ingress stack.
@@ -73,11 +72,7 @@ fn run() -> Result<i32> {
     let stderr = &mut std::io::stderr();
     match cli.command {
         None => {
-            let mut input = Vec::new();
-            std::io::stdin()
-                .take(limits.max_input_bytes as u64 + 1)
-                .read_to_end(&mut input)
-                .context("cannot read stdin")?;
+            let input = commands::read_limited(std::io::stdin(), "stdin", &limits)?;
             Ok(commands::krm(&input, &limits, stdout, stderr)?)
         }
         Some(Command::Render { config, files, set, argocd }) => {
@@ -106,11 +101,7 @@ fn run() -> Result<i32> {
                     config.display()
                 );
             }
-            let mut input = Vec::new();
-            std::io::stdin()
-                .take(limits.max_input_bytes as u64 + 1)
-                .read_to_end(&mut input)
-                .context("cannot read stdin")?;
+            let input = commands::read_limited(std::io::stdin(), "stdin", &limits)?;
             Ok(commands::legacy_plugin(&config, &input, &limits, stdout, stderr)?)
         }
     }

@@ -136,6 +136,53 @@ pub fn decode_text<'a>(bytes: &'a [u8], limits: &Limits) -> Result<&'a str, Erro
     std::str::from_utf8(bytes).map_err(|e| Error::NotUtf8 { offset: e.valid_up_to() })
 }
 
+/// A parse error on one line; when a safety limit stopped the parser, which limit, in the user's
+/// terms, rather than the parser's internal counter names.
+fn parse_message(error: &serde_saphyr::Error, limits: &Limits) -> String {
+    use serde_saphyr::Error as E;
+    use serde_saphyr::budget::BudgetBreach as B;
+    let mut inner = error;
+    while let E::AliasError { error, .. } | E::WithSnippet { error, .. } = inner {
+        inner = error;
+    }
+    let aliases =
+        format!("more alias expansion than the limit (alias bomb guard, {} events)", limits.max_alias_replay);
+    let limit = match inner {
+        E::Budget { breach: B::Depth { .. }, .. } => {
+            Some(format!("nesting deeper than {} levels", limits.max_depth))
+        }
+        E::Budget { breach: B::Nodes { .. } | B::Events { .. }, .. } => {
+            Some(format!("more than {} YAML nodes", limits.max_nodes))
+        }
+        E::Budget { breach: B::Aliases { .. } | B::Anchors { .. }, .. } => {
+            Some(format!("more than {} anchors or aliases", limits.max_aliases))
+        }
+        E::Budget {
+            breach:
+                B::RecordedAnchorEvents { .. } | B::RecordedAnchorBytes { .. } | B::AliasAnchorRatio { .. },
+            ..
+        }
+        | E::AliasReplayLimitExceeded { .. }
+        | E::AliasExpansionLimitExceeded { .. }
+        | E::AliasReplayStackDepthExceeded { .. } => Some(aliases),
+        E::Budget { breach: B::InputBytes { .. }, .. } => {
+            Some(format!("more than {} bytes", limits.max_input_bytes))
+        }
+        // The scanner's own nesting guard reports only this text (granit-parser RecursionLimitExceeded).
+        _ if inner.to_string().contains("recursion limit exceeded") => {
+            Some(format!("nesting deeper than {} levels", limits.max_depth))
+        }
+        _ => None,
+    };
+    match (limit, inner.location()) {
+        (Some(limit), Some(at)) => {
+            format!("input exceeds a safety limit: {limit} (line {}, column {})", at.line(), at.column())
+        }
+        (Some(limit), None) => format!("input exceeds a safety limit: {limit}"),
+        (None, _) => one_line(error),
+    }
+}
+
 fn one_line(message: impl std::fmt::Display) -> String {
     let text = message.to_string();
     let mut parts = text.lines().map(str::trim).filter(|l| !l.is_empty());
@@ -150,7 +197,7 @@ fn one_line(message: impl std::fmt::Display) -> String {
 /// Parse every YAML document in `text` (empty documents are skipped).
 pub fn parse_documents(text: &str, what: &str, limits: &Limits) -> Result<Vec<Value>, Error> {
     let docs: Vec<Value> = serde_saphyr::from_multiple_with_options(text, parse_options(limits))
-        .map_err(|e| Error::Yaml { what: what.to_string(), message: one_line(e) })?;
+        .map_err(|e| Error::Yaml { what: what.to_string(), message: parse_message(&e, limits) })?;
     Ok(docs.into_iter().filter(|d| !d.is_null()).collect())
 }
 
@@ -279,6 +326,29 @@ mod tests {
         }
         let err = parse_document(&doc, "stdin", &Limits::default()).unwrap_err();
         assert!(matches!(err, Error::Yaml { .. }), "{err}");
+    }
+
+    #[test]
+    fn names_the_safety_limit_that_stopped_the_parser() {
+        let message =
+            |doc: &str, limits: &Limits| parse_document(doc, "stdin", limits).unwrap_err().to_string();
+        let limits = Limits { max_depth: 8, ..Limits::default() };
+        let flow = format!("a: {}1{}", "[".repeat(20), "]".repeat(20));
+        assert!(message(&flow, &limits).contains("safety limit: nesting deeper than 8 levels"));
+        let block: String = (0..20).map(|i| format!("{}a:\n", " ".repeat(i))).collect();
+        assert!(message(&block, &limits).contains("safety limit: nesting deeper than 8 levels"));
+        let mut bomb = String::from("x0: &x0 [a, a, a, a, a, a, a, a, a, a]\n");
+        for i in 1..8 {
+            bomb.push_str(&format!("x{i}: &x{i} [{}]\n", vec![format!("*x{}", i - 1); 10].join(", ")));
+        }
+        assert!(message(&bomb, &Limits::default()).contains("safety limit: more alias expansion"));
+        let anchors: String = (0..20).map(|i| format!("- &a{i} 1\n")).collect();
+        let limits = Limits { max_aliases: 10, ..Limits::default() };
+        assert!(message(&anchors, &limits).contains("safety limit: more than 10 anchors or aliases"));
+        let limits = Limits { max_nodes: 10, ..Limits::default() };
+        assert!(
+            message("[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]", &limits).contains("more than 10 YAML nodes")
+        );
     }
 
     #[test]
