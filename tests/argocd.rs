@@ -266,7 +266,10 @@ fn applications_name_the_shipped_plugin_and_version() {
 /// A copy of the repository (without .git and target) to break on purpose.
 fn scratch_repo() -> PathBuf {
     let dir = cmp::fresh_dir("scratch-repo");
-    cmp::copy_tree(&root(), &dir, &[".git".into(), "target".into()], true).unwrap();
+    // A clean clone's content: no build output (which also keeps the copy small).
+    let mut exclusions = vec![".git".to_string()];
+    exclusions.extend(cmp::git_ignored(&root()));
+    cmp::copy_tree(&root(), &dir, &exclusions, true).unwrap();
     dir
 }
 

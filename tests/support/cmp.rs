@@ -1840,6 +1840,27 @@ struct WorkDir {
     dir: PathBuf,
 }
 
+/// Paths under `repo` that git ignores, relative, as exact-match exclusions; none outside a work tree.
+pub fn git_ignored(repo: &Path) -> Vec<String> {
+    let output = std::process::Command::new("git")
+        .arg("-C")
+        .arg(repo)
+        .args(["ls-files", "--others", "--ignored", "--exclude-standard", "--directory"])
+        .output();
+    match output {
+        Ok(output) if output.status.success() => String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .map(|line| line.trim_end_matches('/').to_string())
+            // Exclusions are `filepath.Match` patterns: escape what would otherwise match more.
+            .map(|path| {
+                path.replace('\\', "\\\\").replace('*', "\\*").replace('?', "\\?").replace('[', "\\[")
+            })
+            .filter(|path| !path.is_empty())
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
 impl WorkDir {
     fn create(repo_root: &Path, options: &Options, preserve: bool) -> Result<(Self, usize), String> {
         let sidecar_tmp = fresh_dir("sidecar-tmp");
@@ -1850,7 +1871,11 @@ impl WorkDir {
         let dir = server.join(random_uuid());
         std::fs::create_dir_all(&dir).map_err(|e| format!("error creating tempDir: {e}"))?;
         let work = WorkDir { sidecar_tmp, dir };
-        let files = copy_tree(repo_root, &work.dir, &options.tar_exclusions, preserve)?;
+        // The repo-server works on a clean clone, which holds nothing git ignores: leave out this
+        // checkout's build output (target/, fuzz/target/, venvs) as a clone would.
+        let mut exclusions = options.tar_exclusions.clone();
+        exclusions.extend(git_ignored(repo_root));
+        let files = copy_tree(repo_root, &work.dir, &exclusions, preserve)?;
         Ok((work, files))
     }
 
