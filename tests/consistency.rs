@@ -57,14 +57,7 @@ fn non_error_cases_render_a_stack() {
     let mut failures = Vec::new();
     for case in non_error_cases() {
         let run = golden_cases::run_krm(&case.config, &case.input).unwrap();
-        let errors: Vec<String> = run.list["results"]
-            .as_array()
-            .map(Vec::as_slice)
-            .unwrap_or_default()
-            .iter()
-            .filter(|r| r["severity"] == "error")
-            .map(|r| format!("{} (field {})", r["message"], r["field"]["path"]))
-            .collect();
+        let errors = run.errors();
         let instance = instance_of(&case.config);
         let generated = run.list["items"]
             .as_array()
@@ -452,6 +445,13 @@ fn certificate_issuer_not_generated() {
     let violations = broken(|items, config| {
         unknown(items, config);
         config["spec"]["certificates"][0]["issuer"] = json!("corp-ca");
+    });
+    assert_no_violation(&violations, "issuer-ref");
+    // And when the plugin CA names it: an existing ClusterIssuer that holds the mesh's root.
+    let violations = broken(|items, config| {
+        unknown(items, config);
+        config["spec"]["multicluster"] =
+            json!({"meshID": "m", "clusterName": "c", "network": "n", "pluginCA": {"issuer": "corp-ca"}});
     });
     assert_no_violation(&violations, "issuer-ref");
 }

@@ -28,10 +28,13 @@
 //! failure persistence, so CI is reproducible; `PROPTEST_CASES` and `PROPTEST_RNG_SEED` override
 //! both for deeper local runs.
 
+#[path = "support/proptest_config.rs"]
+mod proptest_config;
+
 use mesh_ingress::commands::{krm, on_large_stack};
 use mesh_ingress::krm::io::{Limits, parse_document, to_yaml};
 use proptest::prelude::*;
-use proptest::test_runner::{Config as ProptestConfig, RngSeed};
+use proptest_config::proptest_config;
 use serde_json::{Map, Number, Value, json};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -826,21 +829,24 @@ fn metadata() -> impl Strategy<Value = Value> {
         prop::option::weighted(0.2, any::<u64>()),
     )
         .prop_map(|(name, namespace, labels, annotations, extra, order)| {
-            let mut entries = vec![("name".to_string(), json!(name))];
-            if let Some(namespace) = namespace {
-                entries.push(("namespace".into(), json!(namespace)));
-            }
-            if let Some(labels) = labels {
-                entries.push(("labels".into(), labels));
-            }
-            if let Some(annotations) = annotations {
-                entries.push(("annotations".into(), annotations));
-            }
-            if let Some(extra) = extra {
-                entries.push(("generateName".into(), extra));
-            }
-            shuffled(entries, order)
+            let entries = vec![("name".to_string(), json!(name))];
+            let optional = [
+                ("namespace", namespace.map(|n| json!(n))),
+                ("labels", labels),
+                ("annotations", annotations),
+                ("generateName", extra),
+            ];
+            shuffled(with_present(entries, optional), order)
         })
+}
+
+/// `entries` followed by the optional entries that are present, in order.
+fn with_present<const N: usize>(
+    mut entries: Vec<(String, Value)>,
+    optional: [(&str, Option<Value>); N],
+) -> Vec<(String, Value)> {
+    entries.extend(optional.into_iter().filter_map(|(key, value)| Some((key.to_string(), value?))));
+    entries
 }
 
 /// A Kubernetes-like object that this function does not own.
@@ -854,37 +860,13 @@ fn item() -> impl Strategy<Value = Value> {
         prop::option::weighted(0.2, any::<u64>()),
     )
         .prop_map(|((api_version, kind), metadata, data, spec, status, order)| {
-            let mut entries = vec![
+            let entries = vec![
                 ("apiVersion".to_string(), json!(api_version)),
                 ("kind".to_string(), json!(kind)),
                 ("metadata".to_string(), metadata),
             ];
-            if let Some(data) = data {
-                entries.push(("data".into(), data));
-            }
-            if let Some(spec) = spec {
-                entries.push(("spec".into(), spec));
-            }
-            if let Some(status) = status {
-                entries.push(("status".into(), status));
-            }
-            shuffled(entries, order)
+            shuffled(with_present(entries, [("data", data), ("spec", spec), ("status", status)]), order)
         })
-}
-
-fn proptest_config(cases: u32) -> ProptestConfig {
-    let base = ProptestConfig::default();
-    ProptestConfig {
-        cases: if std::env::var_os("PROPTEST_CASES").is_some() { base.cases } else { cases },
-        rng_seed: if std::env::var_os("PROPTEST_RNG_SEED").is_some() {
-            base.rng_seed
-        } else {
-            RngSeed::Fixed(0x6d65_7368_2d69_6e67)
-        },
-        failure_persistence: None,
-        max_shrink_time: 60_000,
-        ..base
-    }
 }
 
 // ---------------------------------------------------------------------------------------------

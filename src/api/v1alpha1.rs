@@ -184,7 +184,8 @@ pub struct Workload {
 
     /// A PodDisruptionBudget, emitted only when at least two replicas always run (fixed `replicas`
     /// above 1, or `autoscaling.minReplicas` above 1): a budget on a single replica would block node
-    /// drains (kubernetes/kubernetes#93476). Default: `minAvailable: 1`.
+    /// drains (kubernetes/kubernetes#93476); for the same reason a budget that leaves no pod
+    /// evictable at the minimum replica count is an error. Default: `minAvailable: 1`.
     #[serde(default)]
     pub pod_disruption_budget: PodDisruptionBudget,
 

@@ -186,7 +186,43 @@ fn acme_solver_for(
                 ),
             );
         }
+        Some((_, Solver { http01: Some(http01), .. })) => {
+            http01_host_served(model, &http01.gateway, name, &issuer.name, at, f);
+        }
         _ => {}
+    }
+}
+
+/// Let's Encrypt fetches the challenge from `name` on port 80, which reaches the solver's gateway
+/// only if DNS points `name` at its Service: that is, when a gateway on the same workload serves
+/// `name` (its hosts are what external-dns and users publish). The port-80 listener itself answers
+/// challenges for any host, so the name may come from any server of those gateways.
+fn http01_host_served(model: &Model, gateway: &str, name: &str, issuer: &str, at: &str, f: &mut Findings) {
+    // An unknown gateway is reported on the solver itself.
+    let Some(solver_gateway) = model.gateways.iter().find(|g| g.name == gateway) else {
+        return;
+    };
+    let mut hosts: Vec<&str> = Vec::new();
+    for host in model
+        .gateways
+        .iter()
+        .filter(|g| g.workload == solver_gateway.workload)
+        .flat_map(|g| g.servers.iter().flat_map(|s| s.hosts.iter().map(String::as_str)))
+    {
+        if !hosts.contains(&host) {
+            hosts.push(host);
+        }
+    }
+    if !hosts.iter().any(|host| crate::model::istio_host_matches(host, name)) {
+        f.error(
+            at,
+            text(name),
+            format!(
+                "issuer {issuer:?} answers HTTP-01 for {name:?} through gateway {gateway:?}, but no gateway on its workload {:?} serves that name, so the challenge would not reach it (hosts: {}); add it to a gateway's hosts or spec.domains, or give the issuer a dns01 solver for it",
+                solver_gateway.workload,
+                hosts.join(", ")
+            ),
+        );
     }
 }
 

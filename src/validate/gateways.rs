@@ -87,6 +87,9 @@ fn workload(model: &Model, gateway: &GatewayModel, f: &mut Findings) {
             format!("minReplicas {} is greater than maxReplicas {}", a.min_replicas, a.max_replicas),
         );
     }
+    if let Some(rendered) = model.workloads.iter().find(|w| w.name == gateway.workload) {
+        pdb_evictable(&path, &spec.pod_disruption_budget, rendered.replicas.minimum(), f);
+    }
     let pdb = &spec.pod_disruption_budget;
     if pdb.min_available.is_some() && pdb.max_unavailable.is_some() {
         f.error(
@@ -112,6 +115,34 @@ fn workload(model: &Model, gateway: &GatewayModel, f: &mut Findings) {
         if names::label_key(key).is_err() || names::label_value(value).is_err() {
             f.error(at, text(value), format!("nodeSelector {key:?}: {value:?} is not a valid label"));
         }
+    }
+}
+
+/// A budget that never allows an eviction blocks every node drain and cluster upgrade for good,
+/// the failure the single-replica rule avoids (kubernetes/kubernetes#93476). It is emitted only when
+/// at least two replicas always run, so it must leave one of `replicas` pods evictable.
+pub fn pdb_evictable(path: &str, pdb: &PodDisruptionBudget, replicas: u32, f: &mut Findings) {
+    if !pdb.enabled || replicas < 2 {
+        return;
+    }
+    let percent = |s: &str| s.strip_suffix('%').and_then(|n| n.parse::<u32>().ok());
+    let blocked = match (&pdb.min_available, &pdb.max_unavailable) {
+        (Some(IntOrString::Int(n)), _) if i64::from(*n) >= i64::from(replicas) => {
+            Some(("minAvailable", json!(n)))
+        }
+        (Some(IntOrString::String(s)), _) if percent(s) == Some(100) => Some(("minAvailable", json!(s))),
+        (_, Some(IntOrString::Int(0))) => Some(("maxUnavailable", json!(0))),
+        (_, Some(IntOrString::String(s))) if percent(s) == Some(0) => Some(("maxUnavailable", json!(s))),
+        _ => None,
+    };
+    if let Some((field, value)) = blocked {
+        f.error(
+            format!("{path}.podDisruptionBudget.{field}"),
+            Some(value),
+            format!(
+                "with {replicas} replicas at the least, this budget never lets a pod be evicted, so node drains block forever; expected minAvailable below {replicas} (default 1) or maxUnavailable of at least 1"
+            ),
+        );
     }
 }
 

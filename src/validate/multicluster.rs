@@ -60,6 +60,12 @@ fn multicluster(model: &Model, f: &mut Findings) {
     }
     if let Some(workload) = &model.east_west {
         f.name(&format!("{ew_path}.workload.name"), "workload name", &workload.name, names::dns1035_label);
+        super::gateways::pdb_evictable(
+            &format!("{ew_path}.workload"),
+            &workload.gateway.workload.pod_disruption_budget,
+            workload.replicas.minimum(),
+            f,
+        );
         if model.workloads.iter().any(|w| w.name == workload.name && w.namespace == workload.namespace) {
             f.error(
                 format!("{ew_path}.workload.name"),

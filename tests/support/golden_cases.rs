@@ -70,6 +70,25 @@ pub struct Run {
     pub stderr: String,
 }
 
+impl Run {
+    /// The output items.
+    pub fn items(&self) -> Vec<Value> {
+        self.list["items"].as_array().cloned().unwrap_or_default()
+    }
+
+    /// The error results, each as `message (field path)`.
+    pub fn errors(&self) -> Vec<String> {
+        self.list["results"]
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+            .iter()
+            .filter(|r| r["severity"] == "error")
+            .map(|r| format!("{} (field {})", r["message"], r["field"]["path"]))
+            .collect()
+    }
+}
+
 /// Run the KRM entry point on a ResourceList built from `config` and `items`.
 pub fn run_krm(config: &Value, items: &[Value]) -> Result<Run, String> {
     let list = json!({
@@ -78,7 +97,12 @@ pub fn run_krm(config: &Value, items: &[Value]) -> Result<Run, String> {
         "items": items,
         "functionConfig": config,
     });
-    let input = io::to_yaml(&list).map_err(|e| e.to_string())?;
+    run_krm_text(&io::to_yaml(&list).map_err(|e| e.to_string())?)
+}
+
+/// Run the KRM entry point on a ResourceList given as text (for example the function's own output
+/// with the config appended, as an orchestrator re-running the pipeline would send it).
+pub fn run_krm_text(input: &str) -> Result<Run, String> {
     let mut stdout = Vec::new();
     let mut stderr = Vec::new();
     let code = commands::on_large_stack(|| {
@@ -93,8 +117,7 @@ pub fn run_krm(config: &Value, items: &[Value]) -> Result<Run, String> {
 
 /// The objects a case renders (its output items).
 pub fn rendered_items(case: &Case) -> Vec<Value> {
-    let run = run_krm(&case.config, &case.input).unwrap();
-    run.list["items"].as_array().cloned().unwrap_or_default()
+    run_krm(&case.config, &case.input).unwrap().items()
 }
 
 /// A small line diff for failure messages.

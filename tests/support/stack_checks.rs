@@ -176,9 +176,11 @@ impl ConfigFacts {
         let mut external_credentials = BTreeSet::new();
         collect_credential_names(spec, &mut external_credentials);
         let generated: BTreeSet<String> = array(&spec["issuers"]).iter().map(|i| text(&i["name"])).collect();
+        // Certificates and the plugin CA may name a ClusterIssuer that already exists in the cluster.
         let named: BTreeSet<String> = array(&spec["certificates"])
             .iter()
             .filter_map(|c| c["issuer"].as_str())
+            .chain(spec["multicluster"]["pluginCA"]["issuer"].as_str())
             .map(|s| s.trim().to_string())
             .filter(|s| !s.is_empty())
             .collect();
@@ -639,6 +641,46 @@ struct Served<'a> {
     credentials: Vec<String>,
 }
 
+/// The hosts a hostname-less Gateway API listener (the HTTP-01 gateway's port 80) actually claims.
+/// It is the port's `*` virtual host, and Envoy prefers any more specific host of an Istio server
+/// there, so only the hosts its routes name can be taken over: the HTTPRoutes attached to it and
+/// the challenge routes cert-manager attaches for certificates whose ACME issuer solves HTTP-01
+/// through it.
+fn catch_all_hosts(ctx: &Ctx<'_>, gw: &Value) -> Vec<String> {
+    let attached = |parent: &Value, default_ns: &str| {
+        parent["name"].as_str() == Some(name(gw))
+            && parent["namespace"].as_str().unwrap_or(default_ns) == namespace(gw)
+    };
+    let mut hosts: Vec<String> = Vec::new();
+    for route in ctx.all("gateway.networking.k8s.io", "HTTPRoute") {
+        if array(&route["spec"]["parentRefs"]).iter().any(|p| attached(p, namespace(route))) {
+            hosts.extend(
+                array(&route["spec"]["hostnames"]).iter().filter_map(|h| h.as_str()).map(String::from),
+            );
+        }
+    }
+    let solving: Vec<&str> = ctx
+        .all("cert-manager.io", "ClusterIssuer")
+        .into_iter()
+        .filter(|issuer| {
+            array(&issuer["spec"]["acme"]["solvers"]).iter().any(|solver| {
+                array(&solver["http01"]["gatewayHTTPRoute"]["parentRefs"]).iter().any(|p| attached(p, ""))
+            })
+        })
+        .map(name)
+        .collect();
+    for certificate in ctx.all("cert-manager.io", "Certificate") {
+        if certificate["spec"]["issuerRef"]["kind"].as_str() == Some("ClusterIssuer")
+            && solving.contains(&certificate["spec"]["issuerRef"]["name"].as_str().unwrap_or_default())
+        {
+            hosts.extend(
+                array(&certificate["spec"]["dnsNames"]).iter().filter_map(|h| h.as_str()).map(String::from),
+            );
+        }
+    }
+    hosts
+}
+
 /// `gateway-conflict` (IST0145) and `gateway-duplicate-cert` (IST0138).
 fn check_gateway_conflicts(ctx: &mut Ctx<'_>) {
     let mut by_workload: BTreeMap<(String, String, String), Vec<Served<'_>>> = BTreeMap::new();
@@ -661,7 +703,10 @@ fn check_gateway_conflicts(ctx: &mut Ctx<'_>) {
                 by_workload.entry(key(w)).or_default().push(Served {
                     gateway: gw,
                     port: listener["port"].as_i64().unwrap_or_default(),
-                    hosts: vec![listener["hostname"].as_str().unwrap_or("*").to_string()],
+                    hosts: match listener["hostname"].as_str() {
+                        Some(hostname) => vec![hostname.to_string()],
+                        None => catch_all_hosts(ctx, gw),
+                    },
                     credentials: Vec::new(),
                 });
             }
