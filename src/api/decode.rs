@@ -255,7 +255,12 @@ fn article(json_type: &str) -> String {
 }
 
 fn type_problem(path: &str, expected: &str, value: &Value) -> Problem {
-    let mut message = format!("expected {expected}, found {} {}", type_name(value), show(value));
+    let mut message = if value.is_null() {
+        // `key:` with nothing after it (or `~`) reads as null; "found null null" would say it twice.
+        format!("expected {expected}, found null (the key has no value; give it one or remove the key)")
+    } else {
+        format!("expected {expected}, found {} {}", type_name(value), show(value))
+    };
     // YAML 1.1 reads unquoted yes/no/on/off/y/n as booleans and 0123 as octal; say how to keep text.
     if expected.contains("string") && (value.is_boolean() || value.is_number()) {
         message.push_str("; quote the value to keep it as text");
@@ -386,6 +391,21 @@ mod tests {
                 "io.k8s.apimachinery.pkg.api.resource.Quantity": {"x-kubernetes-int-or-string": true}
             }
         })
+    }
+
+    #[test]
+    fn a_key_without_a_value_is_named_once() {
+        let root = schema();
+        let mut value = json!({"list": null, "labels": {"a": null}});
+        let problems = SchemaChecker::new(&root).check(&mut value, "spec");
+        let lines: Vec<String> = problems.iter().map(|p| format!("{}: {}", p.path, p.message)).collect();
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.starts_with("spec.list: expected a list, found null (the key has no value")),
+            "{lines:#?}"
+        );
+        assert!(lines.iter().all(|l| !l.contains("null null")), "{lines:#?}");
     }
 
     #[test]

@@ -179,7 +179,26 @@ fn parse_message(error: &serde_saphyr::Error, limits: &Limits) -> String {
             format!("input exceeds a safety limit: {limit} (line {}, column {})", at.line(), at.column())
         }
         (Some(limit), None) => format!("input exceeds a safety limit: {limit}"),
-        (None, _) => one_line(error),
+        (None, at) => match key_problem(&inner.to_string()) {
+            // Items are read into JSON values, so the only strings the reader is ever asked for are
+            // mapping keys; serde's own wording ("use Option<String>") would point at Rust, not YAML.
+            Some(problem) => match at {
+                Some(at) => format!("{problem} (line {}, column {})", at.line(), at.column()),
+                None => problem.to_string(),
+            },
+            None => one_line(error),
+        },
+    }
+}
+
+/// The user-facing cause when a mapping key is not a string.
+fn key_problem(text: &str) -> Option<&'static str> {
+    if text.starts_with("cannot deserialize null into string") {
+        Some("a mapping key is null or empty; Kubernetes objects need string keys (quote it: \"null\": ...)")
+    } else if text.starts_with("expected string scalar") {
+        Some("a mapping key is a sequence or a mapping; Kubernetes objects need string keys")
+    } else {
+        None
     }
 }
 
@@ -313,6 +332,20 @@ mod tests {
             assert_eq!(roundtrip(&value), value);
         })
         .unwrap();
+    }
+
+    #[test]
+    fn keys_that_are_not_strings_are_named_as_such() {
+        for (doc, want) in [
+            ("a: 1\n: x\n", "a mapping key is null or empty"),
+            ("a: 1\n~: x\n", "a mapping key is null or empty"),
+            ("a: 1\n? [b, c]\n: x\n", "a mapping key is a sequence or a mapping"),
+            ("a: 1\n? {b: c}\n: x\n", "a mapping key is a sequence or a mapping"),
+        ] {
+            let err = parse_document(doc, "stdin", &Limits::default()).unwrap_err().to_string();
+            assert!(err.contains(want) && err.contains("(line "), "{doc:?}: {err}");
+            assert!(!err.contains("Option<"), "{err}");
+        }
     }
 
     #[test]
