@@ -52,6 +52,7 @@ mod stack_checks;
 mod upstream_apis;
 
 use golden_cases::{Run, diff, run_krm, run_krm_text};
+use mesh_ingress::api::v1alpha1::Provider;
 use mesh_ingress::krm::io::{Limits, to_yaml};
 use mesh_ingress::krm::verbatim::item_segments;
 use mesh_ingress::model::{certificate_covers, istio_host_matches};
@@ -81,29 +82,9 @@ const ZONES: &[&str] = &["example.com", "shop.example.org", "corp.example.net"];
 const OWN_ZONE: &str = "internal.example";
 const ROUTE_NAMES: &[&str] = &["shop", "api", "catalog"];
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Provider {
-    None,
-    AwsNlb,
-    AwsAlb,
-    Gcp,
-    Azure,
-}
-
-impl Provider {
-    fn name(self) -> &'static str {
-        match self {
-            Provider::None => "none",
-            Provider::AwsNlb => "aws-nlb",
-            Provider::AwsAlb => "aws-alb",
-            Provider::Gcp => "gcp",
-            Provider::Azure => "azure",
-        }
-    }
-
-    fn aws(self) -> bool {
-        matches!(self, Provider::AwsNlb | Provider::AwsAlb)
-    }
+/// The presets that put AWS Load Balancer Controller annotations (and a name) on a Service.
+fn is_aws(provider: Provider) -> bool {
+    matches!(provider, Provider::AwsNlb | Provider::AwsAlb)
 }
 
 /// Which hosts a gateway serves.
@@ -1051,9 +1032,9 @@ fn resolve_gateway(plan: &Plan, k: usize, first: Option<&mut Gw>, d: &[String]) 
             }
             let mut balancer = Map::new();
             if lb.provider != Provider::None {
-                balancer.insert("provider".into(), json!(lb.provider.name()));
+                balancer.insert("provider".into(), json!(lb.provider.as_str()));
             }
-            if lb.name && lb.provider.aws() {
+            if lb.name && is_aws(lb.provider) {
                 balancer.insert("name".into(), json!(aws_name(&format!("{name}-{}", plan.instance))));
             }
             if let Some(target_type) = lb.target_type {
@@ -1470,7 +1451,7 @@ fn multicluster_json(plan: &MulticlusterPlan, issuers: &[IssuerChoice], instance
             east_west["service"] = json!({"type": type_});
         }
         if ew.provider != Provider::None {
-            east_west["loadBalancer"] = json!({"provider": ew.provider.name()});
+            east_west["loadBalancer"] = json!({"provider": ew.provider.as_str()});
             if ew.provider == Provider::AwsNlb {
                 east_west["loadBalancer"]["name"] = json!(aws_name(&format!("eastwest-{instance}")));
             }

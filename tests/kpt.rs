@@ -234,38 +234,19 @@ fn eval_with_key_value_arguments() {
     let pkg = tmp.join("pkg");
     copy_dir(&root().join("functions/mesh-ingress/examples/configmap-eval"), &pkg);
     let binary = tools::binary();
-    let output = kpt(
-        &[
-            "fn",
-            "eval",
-            pkg.to_str().unwrap(),
-            "--exec",
-            binary.to_str().unwrap(),
-            "--",
-            "name=shop",
-            "domains=shop.example.com",
-            "email=ops@example.com",
-        ],
-        &tmp,
-    );
+    let eval = |pairs: &[&str]| {
+        let mut args = vec!["fn", "eval", pkg.to_str().unwrap(), "--exec", binary.to_str().unwrap(), "--"];
+        args.extend_from_slice(pairs);
+        kpt(&args, &tmp)
+    };
+    let output = eval(&["name=shop", "domains=shop.example.com", "email=ops@example.com"]);
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     // The instance is data.name, not kpt's ConfigMap name "function-input".
     let gateway = std::fs::read_to_string(pkg.join("generated/shop/gateway-external.yaml")).unwrap();
     assert!(gateway.contains("mesh-ingress.dev/instance: shop") && !gateway.contains("function-input"));
     // A missing name is a clear error and changes nothing.
     let before = std::fs::read_to_string(pkg.join("shop.yaml")).unwrap();
-    let output = kpt(
-        &[
-            "fn",
-            "eval",
-            pkg.to_str().unwrap(),
-            "--exec",
-            binary.to_str().unwrap(),
-            "--",
-            "domains=x.example.com",
-        ],
-        &tmp,
-    );
+    let output = eval(&["domains=x.example.com"]);
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("data.name"));
     assert_eq!(std::fs::read_to_string(pkg.join("shop.yaml")).unwrap(), before);

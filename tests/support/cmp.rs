@@ -639,6 +639,23 @@ pub struct Parameter {
 }
 
 impl Parameter {
+    /// The parameter as Argo CD marshals it: its Go struct's field order (name, string, map,
+    /// array), unset fields left out.
+    pub fn to_json(&self) -> Value {
+        let mut m = Map::new();
+        m.insert("name".into(), Value::String(self.name.clone()));
+        if let Some(s) = &self.string {
+            m.insert("string".into(), Value::String(s.clone()));
+        }
+        if let Some(map) = &self.map {
+            m.insert("map".into(), serde_json::json!(map));
+        }
+        if let Some(array) = &self.array {
+            m.insert("array".into(), serde_json::json!(array));
+        }
+        Value::Object(m)
+    }
+
     /// A string parameter.
     pub fn string(name: &str, value: &str) -> Self {
         Parameter { name: name.into(), string: Some(value.into()), ..Default::default() }
@@ -900,24 +917,7 @@ fn app_plugin_json(plugin: &AppPlugin) -> Value {
         out.insert("env".into(), Value::Array(env));
     }
     if !plugin.parameters.is_empty() {
-        let parameters = plugin
-            .parameters
-            .iter()
-            .map(|p| {
-                let mut m = Map::new();
-                m.insert("name".into(), Value::String(p.name.clone()));
-                if let Some(s) = &p.string {
-                    m.insert("string".into(), Value::String(s.clone()));
-                }
-                if let Some(a) = &p.array {
-                    m.insert("array".into(), serde_json::json!(a));
-                }
-                if let Some(map) = &p.map {
-                    m.insert("map".into(), serde_json::json!(map));
-                }
-                Value::Object(m)
-            })
-            .collect();
+        let parameters = plugin.parameters.iter().map(Parameter::to_json).collect();
         out.insert("parameters".into(), Value::Array(parameters));
     }
     Value::Object(out)
@@ -1210,26 +1210,7 @@ pub fn parameters_json(parameters: &[Parameter]) -> String {
     if parameters.is_empty() {
         return "null".into();
     }
-    let items: Vec<String> = parameters
-        .iter()
-        .map(|p| {
-            let mut m = Map::new();
-            m.insert("name".into(), Value::String(p.name.clone()));
-            if let Some(s) = &p.string {
-                m.insert("string".into(), Value::String(s.clone()));
-            }
-            if let Some(map) = &p.map {
-                m.insert(
-                    "map".into(),
-                    Value::Object(map.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect()),
-                );
-            }
-            if let Some(array) = &p.array {
-                m.insert("array".into(), Value::Array(array.iter().cloned().map(Value::String).collect()));
-            }
-            go_json(&Value::Object(m))
-        })
-        .collect();
+    let items: Vec<String> = parameters.iter().map(|p| go_json(&p.to_json())).collect();
     format!("[{}]", items.join(","))
 }
 

@@ -482,6 +482,22 @@ impl<'a> Ctx<'a> {
         out
     }
 
+    /// Hosts of every Istio Gateway server whose selector picks any of `workloads` (the same pods,
+    /// compared by identity).
+    fn istio_hosts_on(&self, workloads: &[&Value]) -> Vec<String> {
+        let mut hosts = Vec::new();
+        for gw in self.all("networking.istio.io", "Gateway") {
+            let on_pods = self
+                .workloads_selected_by_map(&gw["spec"]["selector"], None)
+                .iter()
+                .any(|w| workloads.iter().any(|x| std::ptr::eq(*w, *x)));
+            if on_pods {
+                hosts.extend(istio_servers(gw).iter().flat_map(|s| server_hosts(s)));
+            }
+        }
+        hosts
+    }
+
     /// Workloads that run gateway proxies: selected by a generated Istio Gateway (in its namespace)
     /// or behind a generated Gateway API Gateway.
     fn gateway_workloads(&self) -> Vec<&'a Value> {
@@ -913,16 +929,7 @@ fn check_certificates(ctx: &mut Ctx<'_>) {
                 if workloads.is_empty() {
                     continue; // reported by the gateway-api check
                 }
-                let mut hosts: Vec<String> = Vec::new();
-                for istio_gw in ctx.all("networking.istio.io", "Gateway") {
-                    let on_same_pods = ctx
-                        .workloads_selected_by_map(&istio_gw["spec"]["selector"], None)
-                        .iter()
-                        .any(|w| workloads.iter().any(|x| std::ptr::eq(*w, *x)));
-                    if on_same_pods {
-                        hosts.extend(istio_servers(istio_gw).iter().flat_map(|s| server_hosts(s)));
-                    }
-                }
+                let hosts = ctx.istio_hosts_on(&workloads);
                 for d in &dns_names {
                     if !hosts.iter().any(|h| hosts_overlap(h, d)) {
                         ctx.fail(
@@ -1555,16 +1562,7 @@ fn check_annotations(ctx: &mut Ctx<'_>) {
                 namespace(w) == namespace(svc) && map_selects(&svc["spec"]["selector"], &pod_labels(w))
             })
             .collect();
-        let mut served: Vec<String> = Vec::new();
-        for gw in ctx.all("networking.istio.io", "Gateway") {
-            let on_pods = ctx
-                .workloads_selected_by_map(&gw["spec"]["selector"], None)
-                .iter()
-                .any(|w| workloads.iter().any(|x| std::ptr::eq(*w, *x)));
-            if on_pods {
-                served.extend(istio_servers(gw).iter().flat_map(|s| server_hosts(s)));
-            }
-        }
+        let served = ctx.istio_hosts_on(&workloads);
         for key in ["external-dns.kubernetes.io/hostname", "external-dns.alpha.kubernetes.io/hostname"] {
             let Some(hosts) = annotations.get(key) else {
                 continue;
