@@ -17,6 +17,7 @@ pub mod commands;
 pub mod error;
 pub mod krm;
 pub mod model;
+pub mod ownership;
 pub mod pipeline;
 pub mod render;
 pub mod types;

@@ -60,14 +60,6 @@ impl Config {
         }
     }
 
-    /// The directory of the config file (`""` for the package root), where generated files go.
-    pub fn directory(&self) -> String {
-        self.file
-            .as_ref()
-            .and_then(|f| f.path.rsplit_once('/').map(|(dir, _)| dir.to_string()))
-            .unwrap_or_default()
-    }
-
     /// A result about this config.
     pub fn result(&self, result: KrmResult) -> KrmResult {
         let mut result = result.about(self.resource_ref.clone()).in_file(self.file.clone());

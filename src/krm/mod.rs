@@ -4,8 +4,10 @@
 //! and `../shared/research/krm-kustomize-kpt-contract.md` for how kustomize v5.5 and kpt
 //! 1.0.0-beta.56 really call a function.
 
+pub mod digest;
 pub mod io;
 pub mod merge;
+pub mod merge3;
 pub mod object;
 pub mod result;
 pub mod verbatim;

@@ -33,6 +33,10 @@ use std::collections::BTreeMap;
 /// Label the istio/gateway chart puts on gateway objects so ambient mode leaves gateway pods alone.
 pub const DATAPLANE_MODE_LABEL: &str = "istio.io/dataplane-mode";
 
+/// Pod annotations the gateway needs for injection, which `workload.podAnnotations` cannot change.
+pub const PROTECTED_POD_ANNOTATIONS: &[(&str, &str)] =
+    &[("inject.istio.io/templates", "gateway"), ("sidecar.istio.io/inject", "true")];
+
 /// Labels of every object of a workload: the common labels, the selector labels and the chart's
 /// dataplane-mode label.
 pub fn workload_labels(
@@ -80,7 +84,13 @@ fn render_workload(
     network: Option<&str>,
 ) -> Result<Vec<Generated>, Error> {
     let meta = || workload_meta(model, workload, component);
-    let mut out = vec![Generated::new(&ServiceAccount { metadata: meta(), ..Default::default() }, file)?];
+    let mut account_meta = meta();
+    let account_annotations = &workload.gateway.workload.service_account.annotations;
+    if !account_annotations.is_empty() {
+        account_meta.annotations = Some(account_annotations.clone());
+    }
+    let mut out =
+        vec![Generated::new(&ServiceAccount { metadata: account_meta, ..Default::default() }, file)?];
 
     // istiod checks that a gateway may read the secrets it serves (SubjectAccessReview on `list
     // secrets` in the gateway's namespace), so the chart grants exactly that.
@@ -253,7 +263,10 @@ pub fn deployment(
         .unwrap_or_default();
     let gateway = &workload.gateway;
     let spec_workload = &gateway.workload;
-    let mut labels = pod_labels(model, &workload.name, component);
+    // The user's pod labels first, so every label the function sets below wins (validation reports
+    // a clash).
+    let mut labels = spec_workload.pod_labels.clone();
+    labels.extend(pod_labels(model, &workload.name, component));
     labels.extend(workload.selector.clone());
     labels.insert(DATAPLANE_MODE_LABEL.to_string(), "none".to_string());
     // The injector fills in `image: auto` for pods labelled for injection (the `object` webhook rule
@@ -265,13 +278,14 @@ pub fn deployment(
     if let Some(network) = network {
         labels.insert(NETWORK_LABEL.to_string(), network.to_string());
     }
-    let annotations = BTreeMap::from([
-        ("inject.istio.io/templates".to_string(), "gateway".to_string()),
+    let mut annotations = BTreeMap::from([
         ("prometheus.io/path".to_string(), "/stats/prometheus".to_string()),
         ("prometheus.io/port".to_string(), "15020".to_string()),
         ("prometheus.io/scrape".to_string(), "true".to_string()),
-        ("sidecar.istio.io/inject".to_string(), "true".to_string()),
     ]);
+    // The user's annotations win over the scraping defaults, not over what injection needs.
+    annotations.extend(spec_workload.pod_annotations.clone());
+    annotations.extend(PROTECTED_POD_ANNOTATIONS.iter().map(|(k, v)| (k.to_string(), v.to_string())));
     let topology_key = match spec_workload.topology_spread {
         TopologySpread::None => None,
         TopologySpread::Zone => Some("topology.kubernetes.io/zone"),

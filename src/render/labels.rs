@@ -41,6 +41,8 @@ pub enum Component {
     Demo,
     /// Mesh telemetry.
     Telemetry,
+    /// The instance's record of its last render (bookkeeping, never applied).
+    Record,
 }
 
 impl Component {
@@ -57,6 +59,7 @@ impl Component {
             Component::Route => "route",
             Component::Demo => "demo",
             Component::Telemetry => "telemetry",
+            Component::Record => "record",
         }
     }
 }

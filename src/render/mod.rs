@@ -13,6 +13,7 @@ pub mod labels;
 pub mod mtls;
 pub mod namespaces;
 pub mod network_policy;
+pub mod record;
 pub mod routes;
 pub mod telemetry;
 pub mod waves;

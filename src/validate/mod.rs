@@ -6,6 +6,7 @@ pub mod certificates;
 pub mod gateways;
 pub mod general;
 pub mod mesh;
+pub mod metadata;
 pub mod multicluster;
 pub mod names;
 
@@ -82,5 +83,6 @@ pub fn validate(model: &Model) -> Vec<KrmResult> {
     certificates::check(model, &mut findings);
     mesh::check(model, &mut findings);
     multicluster::check(model, &mut findings);
+    metadata::check(model, &mut findings);
     findings.results
 }

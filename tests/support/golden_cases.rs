@@ -51,11 +51,119 @@ pub fn cases() -> Vec<Case> {
             let mut docs = read_yaml(&config_path);
             assert_eq!(docs.len(), 1, "{}: one config document expected", config_path.display());
             let config = docs.remove(0);
-            let input =
+            let mut input =
                 if dir.join("input.yaml").exists() { read_yaml(&dir.join("input.yaml")) } else { Vec::new() };
+            if dir.join("previous.yaml").exists() {
+                input = replay(&dir, &config, input);
+            }
             Case { name, dir, config, input }
         })
         .collect()
+}
+
+/// A case with `previous.yaml` simulates a package rendered before, the way `kpt fn render` runs
+/// a pipeline: each config of `previous.yaml` in turn is put among the items (as kpt does with a
+/// `configPath:` config) and run over them; then `edits.yaml` changes the result as a user would;
+/// then the case's own config joins the items. The result is the case's input.
+fn replay(dir: &Path, config: &Value, mut items: Vec<Value>) -> Vec<Value> {
+    for previous in read_yaml(&dir.join("previous.yaml")) {
+        upsert_config(&mut items, previous.clone());
+        let run = run_krm(&previous, &items).unwrap();
+        assert_eq!(run.code, 0, "{}: previous.yaml does not render:\n{}", dir.display(), run.stderr);
+        items = run.items();
+    }
+    if dir.join("edits.yaml").exists() {
+        for edit in read_yaml(&dir.join("edits.yaml")) {
+            apply_edit(&mut items, &edit, dir);
+        }
+    }
+    upsert_config(&mut items, config.clone());
+    items
+}
+
+/// Put a config among the items, in place of the one read from the same file (or of the same kind
+/// and name).
+fn upsert_config(items: &mut Vec<Value>, config: Value) {
+    let path = |v: &Value| v.pointer("/metadata/annotations/internal.config.kubernetes.io~1path").cloned();
+    let same = |item: &Value| match path(&config) {
+        Some(p) => path(item).as_ref() == Some(&p),
+        None => item["kind"] == config["kind"] && item["metadata"]["name"] == config["metadata"]["name"],
+    };
+    match items.iter().position(same) {
+        Some(index) => items[index] = config,
+        None => items.push(config),
+    }
+}
+
+/// One edit of `edits.yaml`: `select` (kind, name, optional namespace) picks the items; `set` (a
+/// map of JSON pointers to values) and `remove` (JSON pointers) change them; `file` moves them to
+/// another file; `copy: true` changes a copy appended to the items instead; `delete: true` removes
+/// them.
+fn apply_edit(items: &mut Vec<Value>, edit: &Value, dir: &Path) {
+    let select = &edit["select"];
+    let matches = |item: &Value| {
+        item["kind"] == select["kind"]
+            && item["metadata"]["name"] == select["name"]
+            && (select.get("namespace").is_none() || item["metadata"]["namespace"] == select["namespace"])
+    };
+    let indexes: Vec<usize> = (0..items.len()).filter(|&i| matches(&items[i])).collect();
+    assert!(!indexes.is_empty(), "{}: edit selects nothing: {select}", dir.display());
+    if edit["delete"] == true {
+        for index in indexes.into_iter().rev() {
+            items.remove(index);
+        }
+        return;
+    }
+    for index in indexes {
+        let mut item = items[index].clone();
+        if let Some(set) = edit["set"].as_object() {
+            for (pointer, value) in set {
+                set_pointer(&mut item, pointer, value.clone());
+            }
+        }
+        if let Some(remove) = edit["remove"].as_array() {
+            for pointer in remove.iter().filter_map(Value::as_str) {
+                let (parent, key) = pointer.rsplit_once('/').unwrap();
+                if let Some(map) = item.pointer_mut(parent).and_then(Value::as_object_mut) {
+                    map.remove(&key.replace("~1", "/").replace("~0", "~"));
+                }
+            }
+        }
+        if let Some(file) = edit["file"].as_str() {
+            let annotations = item["metadata"]["annotations"].as_object_mut().unwrap();
+            for key in ["internal.config.kubernetes.io/path", "config.kubernetes.io/path"] {
+                annotations.insert(key.to_string(), json!(file));
+            }
+            for key in ["internal.config.kubernetes.io/index", "config.kubernetes.io/index"] {
+                annotations.insert(key.to_string(), json!("0"));
+            }
+        }
+        if edit["copy"] == true {
+            items.push(item);
+        } else {
+            items[index] = item;
+        }
+    }
+}
+
+/// Set the value at a JSON pointer, creating mappings on the way.
+fn set_pointer(item: &mut Value, pointer: &str, value: Value) {
+    let mut current = item;
+    let tokens: Vec<String> =
+        pointer.split('/').skip(1).map(|t| t.replace("~1", "/").replace("~0", "~")).collect();
+    let (last, parents) = tokens.split_last().unwrap();
+    for token in parents {
+        current = match current {
+            Value::Array(list) => &mut list[token.parse::<usize>().unwrap()],
+            other => other.as_object_mut().unwrap().entry(token.clone()).or_insert_with(|| json!({})),
+        };
+    }
+    match current {
+        Value::Array(list) => list[last.parse::<usize>().unwrap()] = value,
+        other => {
+            other.as_object_mut().unwrap().insert(last.clone(), value);
+        }
+    }
 }
 
 /// What one run produced.

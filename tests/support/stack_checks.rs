@@ -100,6 +100,9 @@ pub fn check_stack(items: &[Value], config: &Value) -> Vec<String> {
     let generated: Vec<&Value> = items
         .iter()
         .filter(|o| !facts.instance.is_empty() && label(o, INSTANCE_LABEL) == Some(facts.instance.as_str()))
+        // Only what the instance provably generated: a copied label, an edited object the function
+        // kept, or the config itself are the user's.
+        .filter(|o| mesh_ingress::krm::digest::is_unedited(o))
         .collect();
     let mut ctx = Ctx { items, generated, facts, out: Vec::new() };
     check_istio_gateways(&mut ctx);

@@ -284,6 +284,19 @@ pub fn check_object(
         problems.extend(scope_problem(obj, core_kind.namespaced).map(|p| format!("[scope] {p}")));
         return problems;
     }
+    // The instance's record of its last render is this project's own local-config kind: never
+    // applied, so no API server checks it; check what makes it useful instead.
+    if api_version == mesh_ingress::api::API_VERSION && kind == mesh_ingress::render::record::RECORD_KIND {
+        if obj["metadata"]["annotations"]["config.kubernetes.io/local-config"] != "true" {
+            problems.push("<root>: the record is not marked config.kubernetes.io/local-config".to_string());
+        }
+        match mesh_ingress::api::decode_config(Some(&obj["config"])) {
+            Ok(config) if config.instance == obj["metadata"]["name"] => {}
+            Ok(config) => problems.push(format!("config: records instance {:?}", config.instance)),
+            Err(e) => problems.push(format!("config: does not decode: {:?}", e.results)),
+        }
+        return problems;
+    }
     let known_anywhere = catalogs.iter().any(|c| c.catalog.knows(api_version, kind));
     if !known_anywhere {
         problems.push(format!(
@@ -343,6 +356,8 @@ pub fn generated_items(config: &Value, input: &[Value], items: &[Value]) -> Vec<
     let inputs: BTreeSet<_> = input.iter().map(identity).collect();
     items
         .iter()
+        // A config is the user's, even when it carries the marker label.
+        .filter(|item| item["kind"] != mesh_ingress::api::KIND)
         .filter(|item| {
             let labelled = !instance.is_empty()
                 && item["metadata"]["labels"][INSTANCE_LABEL].as_str() == Some(&instance);
