@@ -143,23 +143,33 @@ pub fn neighbours(
     }
 }
 
-/// The previous generated version of this instance's objects, from its record, when the record is
-/// there, unedited, and its config still renders.
-pub fn bases(items: &[Value], instance: &str, generate: &Generate<'_>) -> HashMap<ObjectId, Value> {
-    let record = items.iter().find(|item| {
-        record::is_record(item)
-            && object::name(item) == instance
-            && object::label(item, crate::render::labels::INSTANCE_LABEL) == Some(instance)
-            && crate::krm::digest::is_unedited(item)
-    });
-    let Some(raw) = record.and_then(record::recorded_config) else { return HashMap::new() };
-    let Ok(config) = api::decode_config(Some(raw)) else { return HashMap::new() };
-    if config.instance != instance {
-        return HashMap::new();
+/// The previous generated version of this instance's objects (and of the instances it replaces),
+/// from their records, when a record is there, unedited, and its config still renders.
+pub fn bases(
+    items: &[Value],
+    instance: &str,
+    replaces: &[String],
+    generate: &Generate<'_>,
+) -> HashMap<ObjectId, Value> {
+    let mut out = HashMap::new();
+    // This instance's own record first: its versions win.
+    for owner in std::iter::once(instance).chain(replaces.iter().map(String::as_str)) {
+        let record = items.iter().find(|item| {
+            record::is_record(item)
+                && object::name(item) == owner
+                && object::label(item, crate::render::labels::INSTANCE_LABEL) == Some(owner)
+                && crate::krm::digest::is_unedited(item)
+        });
+        let Some(raw) = record.and_then(record::recorded_config) else { continue };
+        let Ok(config) = api::decode_config(Some(raw)) else { continue };
+        if config.instance != owner {
+            continue;
+        }
+        for g in generate(&config, raw).unwrap_or_default() {
+            out.entry(g.id()).or_insert(g.object);
+        }
     }
-    generate(&config, raw)
-        .map(|generated| generated.into_iter().map(|g| (g.id(), g.object)).collect())
-        .unwrap_or_default()
+    out
 }
 
 /// The config field that sets a field of a generated object, where users commonly edit one by hand.

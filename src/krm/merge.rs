@@ -292,10 +292,16 @@ pub fn merge(
             let item = &items[index];
             match provenance[index] {
                 Provenance::Generated(owner) if owner == instance => mine_unedited.push(index),
-                Provenance::Edited(owner) if owner == instance => mine_edited.push(index),
+                p @ Provenance::Edited(owner) if owner == instance || replaceable(p) => {
+                    mine_edited.push(index)
+                }
+                // Taken over, when unedited: objects of a former instance this one replaces; objects
+                // of an instance that no longer generates them; and a shared gateway Namespace left by
+                // an instance no config defines any more (nobody else will ever regenerate it).
                 p @ Provenance::Generated(owner)
                     if replaceable(p)
-                        || (cx.package.configured(owner) && !cx.package.generates(owner, &id)) =>
+                        || (cx.package.configured(owner) && !cx.package.generates(owner, &id))
+                        || (cx.deferrable.contains(&id) && !cx.package.configured(owner)) =>
                 {
                     mine_unedited.push(index);
                     summary.adopted += 1;
