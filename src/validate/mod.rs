@@ -8,6 +8,8 @@ pub mod general;
 pub mod mesh;
 pub mod multicluster;
 pub mod names;
+pub mod re2;
+pub mod routes;
 
 use crate::krm::result::KrmResult;
 use crate::model::Model;
@@ -81,6 +83,7 @@ pub fn validate(model: &Model) -> Vec<KrmResult> {
     gateways::check(model, &mut findings);
     certificates::check(model, &mut findings);
     mesh::check(model, &mut findings);
+    routes::check(model, &mut findings);
     multicluster::check(model, &mut findings);
     findings.results
 }
