@@ -725,6 +725,55 @@ mod tests {
     }
 
     #[test]
+    fn only_port_80_redirects_to_https_by_default() {
+        let server = |port, protocol| Server { port, protocol, ..Default::default() };
+        let spec = MeshIngressSpec {
+            domains: vec!["shop.example.com".into()],
+            gateways: vec![Gateway {
+                name: "external".into(),
+                servers: vec![
+                    server(443, ServerProtocol::Https),
+                    server(80, ServerProtocol::Http),
+                    server(8080, ServerProtocol::Http),
+                ],
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        let servers = &resolve("shop", &spec).gateways[0].servers;
+        assert!(servers[1].https_redirect, "port 80 redirects");
+        assert!(!servers[2].https_redirect, "port 8080 serves its routes");
+    }
+
+    #[test]
+    fn gateways_reach_the_namespaces_of_their_backends() {
+        let spec = MeshIngressSpec {
+            domains: vec!["shop.example.com".into()],
+            gateways: vec![Gateway { name: "external".into(), ..Default::default() }],
+            namespaces: ["shop", "payments"]
+                .map(|n| AppNamespace { name: n.into(), ..Default::default() })
+                .to_vec(),
+            routes: vec![Route {
+                name: "shop".into(),
+                namespace: "shop".into(),
+                http: vec![HttpRule {
+                    destination: Some(Destination {
+                        host: "api.payments.svc.cluster.local".into(),
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                }],
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        let model = resolve("shop", &spec);
+        let gateway = [("istio-ingress".to_string(), "istio-ingressgateway-external".to_string())];
+        assert_eq!(model.namespaces[0].gateway_service_accounts, gateway);
+        assert_eq!(model.namespaces[1].gateway_service_accounts, gateway);
+    }
+
+    #[test]
     fn user_resources_merge_over_chart_defaults() {
         let user = ResourceRequirements {
             requests: Some(BTreeMap::from([("cpu".to_string(), Quantity("500m".into()))])),

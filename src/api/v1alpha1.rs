@@ -1204,7 +1204,8 @@ pub struct Cors {
     /// Origins allowed (`exact: https://shop.example.com`, `prefix`, or `regex`); at least one.
     #[serde(default)]
     pub allow_origins: Vec<StringMatch>,
-    /// Methods allowed (`GET`, `POST`, ...); empty: the method of the preflight request.
+    /// Methods allowed (`GET`, `PUT`, ...); empty: none announced, so browsers allow only GET, HEAD
+    /// and POST.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub allow_methods: Vec<String>,
     /// Request headers allowed.
@@ -1306,7 +1307,7 @@ pub struct Retries {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TlsRule {
     /// SNI host names matched; each must be one of the route's `hosts` (or within a wildcard of
-    /// them) and served by a `PASSTHROUGH` server of every bound gateway. Default: the route's hosts.
+    /// them) and served by a `PASSTHROUGH` server of a bound gateway. Default: the route's hosts.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sni_hosts: Vec<String>,
     /// The gateway port; unset: every `PASSTHROUGH` server serving the SNI hosts.

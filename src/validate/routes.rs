@@ -16,7 +16,7 @@ use crate::api::v1alpha1::{
 };
 use crate::model::routes::{
     Backend, HttpMatchModel, HttpRuleModel, RouteModel, ServiceModel, StringMatch, ValueMatch, carries_http,
-    carries_tcp, is_passthrough,
+    is_passthrough,
 };
 use crate::model::{GatewayModel, Model, istio_host_matches};
 use serde_json::{Value, json};
@@ -154,7 +154,7 @@ fn http_rule(
     for (m, written) in rule.matches.iter().zip(written) {
         http_match(route, written, m, gateways, f);
     }
-    destinations(model, route, spec.destination.is_some(), &spec.destinations, path, f);
+    destinations(spec.destination.is_some(), &spec.destinations, path, f);
     let forwards = spec.destination.is_some() || !spec.destinations.is_empty();
     let actions = usize::from(forwards)
         + usize::from(spec.redirect.is_some())
@@ -469,15 +469,7 @@ fn string_match(at: &str, m: &api::StringMatch, f: &mut Findings) {
 // Destinations
 
 /// The exclusivity and weights of a `destination` / `destinations` pair.
-fn destinations(
-    model: &Model,
-    route: &RouteModel,
-    single: bool,
-    weighted: &[WeightedDestination],
-    path: &str,
-    f: &mut Findings,
-) {
-    let _ = (model, route);
+fn destinations(single: bool, weighted: &[WeightedDestination], path: &str, f: &mut Findings) {
     if single && !weighted.is_empty() {
         f.error(format!("{path}.destinations"), None, "set either destination or destinations, not both");
         return;
@@ -934,7 +926,7 @@ fn l4_destinations(
     if !single && weighted.is_empty() {
         f.error(path, None, "the rule has no destination: set destination or destinations");
     }
-    destinations(model, route, single, weighted, path, f);
+    destinations(single, weighted, path, f);
     for b in backends {
         backend(model, route, b, f);
     }
@@ -1089,7 +1081,6 @@ fn tcp_rule(
             );
         }
     }
-    let _ = carries_tcp;
 }
 
 // ---------------------------------------------------------------------------------------------
