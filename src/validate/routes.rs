@@ -1219,7 +1219,8 @@ fn services(model: &Model, f: &mut Findings) {
                 }
             }
         }
-        backend_tls(service, namespace, f);
+        let mesh_strict = model.spec.mtls.mesh_wide && model.spec.mtls.mode == MtlsMode::Strict;
+        backend_tls(service, namespace, mesh_strict, f);
         let policy = service.spec.traffic_policy.clone().unwrap_or_default();
         let at = format!("{path}.trafficPolicy");
         if let Some(pool) = &policy.connection_pool {
@@ -1294,7 +1295,12 @@ fn services(model: &Model, f: &mut Findings) {
     }
 }
 
-fn backend_tls(service: &ServiceModel, namespace: Option<&crate::model::NamespaceModel>, f: &mut Findings) {
+fn backend_tls(
+    service: &ServiceModel,
+    namespace: Option<&crate::model::NamespaceModel>,
+    mesh_strict: bool,
+    f: &mut Findings,
+) {
     let Some(tls) = service.spec.traffic_policy.as_ref().and_then(|p| p.tls.as_ref()) else {
         return;
     };
@@ -1322,6 +1328,17 @@ fn backend_tls(service: &ServiceModel, namespace: Option<&crate::model::Namespac
                 format!(
                     "namespace {:?} has no sidecars (injection: false), so ISTIO_MUTUAL toward Service {} fails; use DISABLE, or SIMPLE if the Service terminates TLS itself",
                     ns.name, s.name
+                ),
+            );
+        }
+        (BackendTlsMode::Disable | BackendTlsMode::Simple | BackendTlsMode::Mutual, None) if mesh_strict => {
+            f.warning(
+                format!("{at}.mode"),
+                text(tls.mode.as_str()),
+                format!(
+                    "mTLS is STRICT mesh-wide (spec.mtls.meshWide): unless namespace {:?} has no sidecars or its own PERMISSIVE policy, they refuse {} from the gateway",
+                    s.namespace,
+                    tls.mode.as_str()
                 ),
             );
         }
