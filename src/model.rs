@@ -4,10 +4,14 @@
 //! [`crate::validate`] reports it, with the field path of the spec text it came from. Rendering
 //! only runs on a model that validated without errors.
 
+pub mod routes;
+
 use crate::api::v1alpha1::*;
 use k8s_openapi::api::core::v1::ResourceRequirements;
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use std::collections::BTreeMap;
+
+pub use routes::{RouteModel, ServiceModel};
 
 /// The resolved config.
 #[derive(Clone, Debug)]
@@ -26,8 +30,12 @@ pub struct Model {
     pub namespaces: Vec<NamespaceModel>,
     /// Routes, in spec order (the demo app's route is not among them).
     pub routes: Vec<RouteModel>,
+    /// Backend Services with subsets or a traffic policy, in spec order.
+    pub services: Vec<ServiceModel>,
     /// The demo app, when enabled.
     pub demo: Option<DemoModel>,
+    /// The demo app's route, when the demo app is enabled.
+    pub demo_route: Option<RouteModel>,
     /// The east-west gateway workload, when enabled.
     pub east_west: Option<WorkloadModel>,
 }
@@ -237,25 +245,6 @@ pub struct NamespaceModel {
     pub gateway_service_accounts: Vec<(String, String)>,
 }
 
-/// A resolved route.
-#[derive(Clone, Debug)]
-pub struct RouteModel {
-    /// Field path.
-    pub path: String,
-    /// VirtualService name.
-    pub name: String,
-    /// Namespace.
-    pub namespace: String,
-    /// Bound gateways: (name, field path of the reference).
-    pub gateways: Vec<(String, String)>,
-    /// Hosts.
-    pub hosts: Vec<String>,
-    /// Where the hosts came from.
-    pub hosts_path: String,
-    /// HTTP rules.
-    pub http: Vec<HttpRule>,
-}
-
 /// The resolved demo app.
 #[derive(Clone, Debug)]
 pub struct DemoModel {
@@ -385,6 +374,7 @@ pub fn service_port_name(protocol: ServerProtocol, port: u32) -> String {
         ServerProtocol::Http => ("http2", 80),
         ServerProtocol::Https => ("https", 443),
         ServerProtocol::Tls => ("tls", 443),
+        ServerProtocol::Tcp => ("tcp", 0),
     };
     if port == conventional { prefix.to_string() } else { format!("{prefix}-{port}") }
 }
@@ -452,7 +442,8 @@ pub fn resolve(instance: &str, spec: &MeshIngressSpec) -> Model {
                 gateway.servers.clone()
             };
             // Istio's redirect sends clients to https://host/ (port 443), so it is a sensible default
-            // only when the gateway serves HTTPS on 443.
+            // only for port 80 of a gateway that serves HTTPS on 443: an HTTP server on another port
+            // is there to serve HTTP.
             let has_https = written.iter().any(|s| s.protocol == ServerProtocol::Https && s.port == 443);
             let servers = written
                 .iter()
@@ -466,7 +457,7 @@ pub fn resolve(instance: &str, spec: &MeshIngressSpec) -> Model {
                         (server.hosts.clone(), format!("{server_path}.hosts"))
                     };
                     let tls = match (server.protocol, &server.tls) {
-                        (ServerProtocol::Http, _) => None,
+                        (ServerProtocol::Http | ServerProtocol::Tcp, _) => None,
                         (_, written_tls) => {
                             let tls_spec = written_tls.clone();
                             let base = tls_spec.clone().unwrap_or(ServerTls {
@@ -520,7 +511,7 @@ pub fn resolve(instance: &str, spec: &MeshIngressSpec) -> Model {
                         hosts_path,
                         tls,
                         https_redirect: server.protocol == ServerProtocol::Http
-                            && server.https_redirect.unwrap_or(has_https),
+                            && server.https_redirect.unwrap_or(has_https && server.port == 80),
                     }
                 })
                 .collect();
@@ -637,39 +628,8 @@ pub fn resolve(instance: &str, spec: &MeshIngressSpec) -> Model {
         },
     });
 
-    let first_gateway = spec.gateways.first().map(|g| g.name.clone()).unwrap_or_default();
-    let routes: Vec<RouteModel> = spec
-        .routes
-        .iter()
-        .enumerate()
-        .map(|(ri, route)| {
-            let path = format!("spec.routes[{ri}]");
-            let gateways = if route.gateways.is_empty() {
-                vec![(first_gateway.clone(), format!("{path}.gateways"))]
-            } else {
-                route
-                    .gateways
-                    .iter()
-                    .enumerate()
-                    .map(|(i, g)| (g.clone(), format!("{path}.gateways[{i}]")))
-                    .collect()
-            };
-            let (hosts, hosts_path) = if route.hosts.is_empty() {
-                (spec.domains.clone(), domains_path.clone())
-            } else {
-                (route.hosts.clone(), format!("{path}.hosts"))
-            };
-            RouteModel {
-                path,
-                name: route.name.clone(),
-                namespace: route.namespace.clone(),
-                gateways,
-                hosts,
-                hosts_path,
-                http: route.http.clone(),
-            }
-        })
-        .collect();
+    let routes = routes::resolve_routes(spec, &gateways);
+    let demo_route = demo.as_ref().map(routes::demo_route);
 
     let service_account_of = |gateway_name: &str| {
         gateways.iter().find(|g| g.name == gateway_name).map(|g| (spec.namespace.clone(), g.workload.clone()))
@@ -679,9 +639,10 @@ pub fn resolve(instance: &str, spec: &MeshIngressSpec) -> Model {
         .iter()
         .enumerate()
         .map(|(ni, ns)| {
+            // A gateway reaches the namespace of every backend of its routes, not only the routes' own.
             let mut accounts: Vec<(String, String)> = routes
                 .iter()
-                .filter(|r| r.namespace == ns.name)
+                .filter(|r| r.reaches_namespace(&ns.name))
                 .flat_map(|r| r.gateways.iter().filter_map(|(g, _)| service_account_of(g)))
                 .chain(
                     demo.iter()
@@ -709,8 +670,14 @@ pub fn resolve(instance: &str, spec: &MeshIngressSpec) -> Model {
         workloads,
         certificates,
         namespaces,
+        services: routes::resolve_services(spec, |name| {
+            spec.namespaces
+                .iter()
+                .any(|n| n.name == name && n.mtls.unwrap_or(spec.mtls.mode) == MtlsMode::Strict)
+        }),
         routes,
         demo,
+        demo_route,
         east_west: east_west(spec),
     }
 }
@@ -755,6 +722,55 @@ mod tests {
         );
         assert_eq!(wl.replicas.minimum(), 2);
         assert_eq!(wl.service_type, ServiceType::LoadBalancer);
+    }
+
+    #[test]
+    fn only_port_80_redirects_to_https_by_default() {
+        let server = |port, protocol| Server { port, protocol, ..Default::default() };
+        let spec = MeshIngressSpec {
+            domains: vec!["shop.example.com".into()],
+            gateways: vec![Gateway {
+                name: "external".into(),
+                servers: vec![
+                    server(443, ServerProtocol::Https),
+                    server(80, ServerProtocol::Http),
+                    server(8080, ServerProtocol::Http),
+                ],
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        let servers = &resolve("shop", &spec).gateways[0].servers;
+        assert!(servers[1].https_redirect, "port 80 redirects");
+        assert!(!servers[2].https_redirect, "port 8080 serves its routes");
+    }
+
+    #[test]
+    fn gateways_reach_the_namespaces_of_their_backends() {
+        let spec = MeshIngressSpec {
+            domains: vec!["shop.example.com".into()],
+            gateways: vec![Gateway { name: "external".into(), ..Default::default() }],
+            namespaces: ["shop", "payments"]
+                .map(|n| AppNamespace { name: n.into(), ..Default::default() })
+                .to_vec(),
+            routes: vec![Route {
+                name: "shop".into(),
+                namespace: "shop".into(),
+                http: vec![HttpRule {
+                    destination: Some(Destination {
+                        host: "api.payments.svc.cluster.local".into(),
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                }],
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        let model = resolve("shop", &spec);
+        let gateway = [("istio-ingress".to_string(), "istio-ingressgateway-external".to_string())];
+        assert_eq!(model.namespaces[0].gateway_service_accounts, gateway);
+        assert_eq!(model.namespaces[1].gateway_service_accounts, gateway);
     }
 
     #[test]

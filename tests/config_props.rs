@@ -1346,7 +1346,9 @@ fn demo_json(plan: &DemoPlan, gws: &[Gw], d: &[String], app: &[&str]) -> Option<
     Some((demo, name.to_string(), namespace))
 }
 
-fn route_json(rp: &RoutePlan, name: &str, namespace: &str, gws: &[Gw], d: &[String]) -> Value {
+/// The route JSON of a plan. Routes after the first match under their own path (`/r<index>`), so two
+/// routes never claim the same host and match on one gateway (a conflict the function refuses).
+fn route_json(rp: &RoutePlan, index: usize, name: &str, namespace: &str, gws: &[Gw], d: &[String]) -> Value {
     let mut bound: Vec<usize> = Vec::new();
     for i in rp.gateways.iter().map(|i| i.index(gws.len())) {
         if !bound.contains(&i) && !gws[i].served.is_empty() {
@@ -1403,10 +1405,12 @@ fn route_json(rp: &RoutePlan, name: &str, namespace: &str, gws: &[Gw], d: &[Stri
                 destination["port"] = json!(port);
             }
             let mut rule = json!({"destination": destination});
+            let own = if index == 0 { String::new() } else { format!("/r{index}") };
             match r.matcher {
-                1 => rule["match"] = json!({"exact": "/healthz"}),
-                2 => rule["match"] = json!({"prefix": "/api"}),
-                3 => rule["match"] = json!({"regex": "^/v[0-9]+/items"}),
+                1 => rule["match"] = json!({"exact": format!("{own}/healthz")}),
+                2 => rule["match"] = json!({"prefix": format!("{own}/api")}),
+                3 => rule["match"] = json!({"regex": format!("^{own}/v[0-9]+/items")}),
+                _ if index > 0 => rule["match"] = json!({"prefix": format!("{own}/")}),
                 _ => {}
             }
             if let Some(timeout) = r.timeout {
@@ -1651,12 +1655,26 @@ fn build(plan: &Plan) -> Built {
     let route_namespaces: Vec<&str> =
         app.iter().copied().chain(["default", "other", gateway_namespace]).collect();
     let mut routes_json = Vec::new();
+    let mut mesh_hosts: BTreeSet<String> = BTreeSet::new();
     for rp in &plan.routes {
         let name = ROUTE_NAMES[rp.name.index(ROUTE_NAMES.len())];
         let namespace = route_namespaces[rp.namespace.index(route_namespaces.len())];
         // One VirtualService per name and namespace, the demo app's included.
         if route_keys.insert((name.to_string(), namespace.to_string())) {
-            routes_json.push(route_json(rp, name, namespace, &gws, &d));
+            let route = route_json(rp, routes_json.len(), name, namespace, &gws, &d);
+            // Two routes bound to the mesh must not share a host (IST0109).
+            let binds_mesh = route["gateways"].as_array().is_some_and(|g| g.contains(&json!("mesh")));
+            let hosts: Vec<String> = match route["hosts"].as_array() {
+                Some(hosts) => hosts.iter().filter_map(|h| h.as_str().map(str::to_string)).collect(),
+                None => d.clone(),
+            };
+            if binds_mesh {
+                if hosts.iter().any(|h| mesh_hosts.contains(h)) {
+                    continue;
+                }
+                mesh_hosts.extend(hosts);
+            }
+            routes_json.push(route);
         }
     }
 

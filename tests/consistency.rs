@@ -446,6 +446,86 @@ fn virtual_service_gateway_and_hosts() {
 }
 
 #[test]
+fn virtual_service_weights() {
+    let split = json!([
+        {"destination": {"host": "web", "port": {"number": 8080}}, "weight": 90},
+        {"destination": {"host": "web", "port": {"number": 8080}}, "weight": 20}]);
+    let violations = broken(|items, _| {
+        obj(items, "VirtualService", "app", "web")["spec"]["http"][0]["route"] = split.clone();
+    });
+    assert_violation(&violations, "virtualservice", "add up to 110");
+}
+
+/// A canary on the base stack: a DestinationRule with subsets v1 and v2 of Service `web`, and the
+/// route split between them.
+fn with_canary(items: &mut Vec<Value>) {
+    items.push(json!({"apiVersion": "networking.istio.io/v1", "kind": "DestinationRule",
+        "metadata": meta("web", Some("app"), json!({})),
+        "spec": {"host": "web.app.svc.cluster.local",
+                 "trafficPolicy": {"tls": {"mode": "ISTIO_MUTUAL"}},
+                 "subsets": [{"name": "v1", "labels": {"version": "v1"}}, {"name": "v2", "labels": {"version": "v2"}}]}}));
+    obj(items, "Deployment", "app", "web")["spec"]["template"]["metadata"]["labels"]["version"] = json!("v1");
+    let mut v2 = obj(items, "Deployment", "app", "web").clone();
+    v2["metadata"]["name"] = json!("web-v2");
+    v2["spec"]["template"]["metadata"]["labels"]["version"] = json!("v2");
+    items.push(v2);
+    obj(items, "VirtualService", "app", "web")["spec"]["http"][0]["route"] = json!([
+        {"destination": {"host": "web", "port": {"number": 8080}, "subset": "v1"}, "weight": 90},
+        {"destination": {"host": "web", "port": {"number": 8080}, "subset": "v2"}, "weight": 10}]);
+}
+
+#[test]
+fn destination_rule_subsets_and_tls() {
+    let violations = broken(|items, _| with_canary(items));
+    assert_no_violation(&violations, "destination-rule");
+    // A subset the route names that no DestinationRule defines.
+    let violations = broken(|items, _| {
+        with_canary(items);
+        obj(items, "VirtualService", "app", "web")["spec"]["http"][0]["route"][1]["destination"]["subset"] =
+            json!("v3");
+    });
+    assert_violation(&violations, "destination-rule", "subset \"v3\"");
+    // A subset whose labels select no pod.
+    let violations = broken(|items, _| {
+        with_canary(items);
+        obj(items, "Deployment", "app", "web-v2")["spec"]["template"]["metadata"]["labels"]["version"] =
+            json!("v2-rc");
+    });
+    assert_violation(&violations, "destination-rule", "selects no pods");
+    // Two DestinationRules for one host.
+    let violations = broken(|items, _| {
+        with_canary(items);
+        let mut second = obj(items, "DestinationRule", "app", "web").clone();
+        second["metadata"]["name"] = json!("web-2");
+        second["spec"]["host"] = json!("web");
+        items.push(second);
+    });
+    assert_violation(&violations, "destination-rule", "Istio applies only one");
+    // Plain text toward a STRICT namespace.
+    let violations = broken(|items, _| {
+        with_canary(items);
+        obj(items, "DestinationRule", "app", "web")["spec"]["trafficPolicy"]["tls"]["mode"] =
+            json!("DISABLE");
+        items.push(json!({"apiVersion": "security.istio.io/v1", "kind": "PeerAuthentication",
+            "metadata": meta("default", Some("app"), json!({})), "spec": {"mtls": {"mode": "STRICT"}}}));
+    });
+    assert_violation(&violations, "destination-rule", "TLS mode DISABLE");
+}
+
+#[test]
+fn tls_and_tcp_routes_need_their_servers() {
+    let violations = broken(|items, _| {
+        let vs = obj(items, "VirtualService", "app", "web");
+        vs["spec"]["tls"] = json!([{"match": [{"sniHosts": ["web.example.com"]}],
+                                     "route": [{"destination": {"host": "web", "port": {"number": 8080}}}]}]);
+        vs["spec"]["tcp"] = json!([{"match": [{"port": 5432}],
+                                     "route": [{"destination": {"host": "web", "port": {"number": 8080}}}]}]);
+    });
+    assert_violation(&violations, "l4-routes", "SNI host \"web.example.com\" has no PASSTHROUGH server");
+    assert_violation(&violations, "l4-routes", "port Some(5432) has no TCP server");
+}
+
+#[test]
 fn certificate_issuer_not_generated() {
     let unknown = |items: &mut Vec<Value>, _: &mut Value| {
         obj(items, "Certificate", "istio-ingress", "web-tls")["spec"]["issuerRef"]["name"] = json!("corp-ca");

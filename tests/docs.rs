@@ -59,6 +59,31 @@ fn readme_example_renders_what_it_says() {
     }
 }
 
+/// The routing example renders the objects its excerpt shows, field for field.
+#[test]
+fn readme_routing_example_renders_its_excerpt() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let yaml = blocks(&readme, "yaml");
+    let config = yaml.iter().find(|b| b.starts_with("# routing.yaml\n")).unwrap();
+    let excerpt = yaml.iter().find(|b| b.starts_with("# routing.yaml renders (excerpt)")).unwrap();
+    let output = render(config);
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    let limits = mesh_ingress::krm::io::Limits::default();
+    let rendered =
+        mesh_ingress::krm::io::parse_documents(&String::from_utf8(output.stdout).unwrap(), "stdout", &limits)
+            .unwrap();
+    let shown = mesh_ingress::krm::io::parse_documents(excerpt, "README", &limits).unwrap();
+    assert_eq!(shown.len(), 2);
+    for object in shown {
+        let found = rendered
+            .iter()
+            .find(|r| r["kind"] == object["kind"] && r["metadata"]["name"] == object["metadata"]["name"])
+            .unwrap_or_else(|| panic!("the README shows a {} the config does not render", object["kind"]));
+        assert_eq!(found["spec"], object["spec"], "the README's {} differs from the output", object["kind"]);
+        assert_eq!(found["metadata"]["namespace"], object["metadata"]["namespace"]);
+    }
+}
+
 #[test]
 fn readme_error_example_is_real() {
     let readme = std::fs::read_to_string(root().join("README.md")).unwrap();

@@ -65,6 +65,11 @@ pub struct MeshIngressSpec {
     #[serde(default)]
     pub routes: Vec<Route>,
 
+    /// Backend Services that routes send traffic to, when they need subsets (a canary) or a
+    /// traffic policy: one DestinationRule each.
+    #[serde(default)]
+    pub services: Vec<BackendService>,
+
     /// A small hardened demo workload routed through a gateway, for smoke tests.
     #[serde(default)]
     pub demo_app: DemoApp,
@@ -104,6 +109,7 @@ impl Default for MeshIngressSpec {
             mtls: Mtls::default(),
             namespaces: Vec::new(),
             routes: Vec::new(),
+            services: Vec::new(),
             demo_app: DemoApp::default(),
             multicluster: None,
             argocd: Argocd::default(),
@@ -562,7 +568,7 @@ pub struct Server {
     /// Port number, 1-65535; unique within a gateway. Also exposed on the gateway Service.
     #[schemars(range(min = 1, max = 65535))]
     pub port: u32,
-    /// `HTTPS`, `HTTP` or `TLS`.
+    /// `HTTPS`, `HTTP`, `TLS` or `TCP`.
     pub protocol: ServerProtocol,
     /// Port name on the Istio Gateway. Default: `<protocol, lowercase>-<port>` (`https-443`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -575,7 +581,8 @@ pub struct Server {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tls: Option<ServerTls>,
     /// `HTTP` servers only: answer every request with a 301 redirect to `https://<host>/` (port 443).
-    /// Default: `true` when the gateway also serves HTTPS on port 443, else `false`.
+    /// Default: `true` for an HTTP server on port 80 when the gateway also serves HTTPS on port 443,
+    /// else `false` (an HTTP server on another port serves its routes unless asked to redirect).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub https_redirect: Option<bool>,
 }
@@ -591,6 +598,8 @@ pub enum ServerProtocol {
     Http,
     /// TLS (terminated at the gateway, or passed through with `PASSTHROUGH`).
     Tls,
+    /// Plain TCP, routed by `spec.routes[].tcp`.
+    Tcp,
 }
 
 impl ServerProtocol {
@@ -600,6 +609,7 @@ impl ServerProtocol {
             ServerProtocol::Https => "HTTPS",
             ServerProtocol::Http => "HTTP",
             ServerProtocol::Tls => "TLS",
+            ServerProtocol::Tcp => "TCP",
         }
     }
 }
@@ -946,13 +956,15 @@ pub struct Authorization {
     pub default_deny: bool,
 }
 
-/// A route: one VirtualService bound to gateways of this config.
+/// A route: one VirtualService bound to gateways of this config, with HTTP rules, TLS (SNI) rules
+/// for `PASSTHROUGH` servers and TCP rules for `TCP` servers.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Route {
     /// Name of the VirtualService.
     pub name: String,
-    /// Namespace of the VirtualService (usually the destination service's namespace).
+    /// Namespace of the VirtualService (usually the destination service's namespace). Short
+    /// destination hosts (`shop-api`) are resolved in this namespace.
     pub namespace: String,
     /// Names of entries of `spec.gateways` to bind to, and `mesh` to also route traffic from sidecars
     /// inside the mesh. Default: the first gateway.
@@ -961,20 +973,69 @@ pub struct Route {
     /// Hosts routed. Default: `spec.domains`. Each must be served by every bound gateway.
     #[serde(default)]
     pub hosts: Vec<String>,
-    /// HTTP rules, matched in order; at least one.
+    /// HTTP rules, matched in order: the first rule with a matching `match` wins. A route needs at
+    /// least one rule in `http`, `tls` or `tcp`.
     #[serde(default)]
     pub http: Vec<HttpRule>,
+    /// TLS rules for `TLS` servers with mode `PASSTHROUGH`: connections are routed by their SNI
+    /// host name, and TLS is not terminated at the gateway.
+    #[serde(default)]
+    pub tls: Vec<TlsRule>,
+    /// TCP rules for `TCP` servers (and `TLS` servers that terminate TLS): connections arriving on
+    /// a gateway port are forwarded to weighted destinations.
+    #[serde(default)]
+    pub tcp: Vec<TcpRule>,
 }
 
-/// One HTTP rule of a route.
+/// One HTTP rule of a route: which requests (`match` or `matches`), what happens to them (exactly
+/// one of `destination`, `destinations`, `redirect` and `directResponse`), and the filters applied
+/// on the way (`rewrite`, `headers`, `cors`, `fault`, `mirror`, `timeout`, `retries`).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct HttpRule {
-    /// URI match; set one of `exact`, `prefix` and `regex`. Unset: every request (a catch-all).
+    /// Name of the rule, shown in access logs and metrics; unique within the route.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// One match: every condition set in it must hold. Exclusive with `matches`. Unset (and no
+    /// `matches`): every request (a catch-all, which only the last rule should be).
     #[serde(default, rename = "match", skip_serializing_if = "Option::is_none")]
-    pub match_: Option<UriMatch>,
-    /// Where matching requests go.
-    pub destination: Destination,
+    pub match_: Option<HttpMatch>,
+    /// Several matches: a request that satisfies any of them matches the rule. Exclusive with
+    /// `match`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub matches: Vec<HttpMatch>,
+    /// Where matching requests go: one service. Exclusive with `destinations`, `redirect` and
+    /// `directResponse`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub destination: Option<Destination>,
+    /// Where matching requests go: several services sharing the traffic by `weight` (a canary is
+    /// two entries, `90` and `10`). Weights are percentages that add up to 100, or are all unset
+    /// (an even split). Exclusive with `destination`, `redirect` and `directResponse`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub destinations: Vec<WeightedDestination>,
+    /// Answer with an HTTP redirect instead of forwarding. Exclusive with the destinations and
+    /// `directResponse`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redirect: Option<Redirect>,
+    /// Answer with a fixed response instead of forwarding. Exclusive with the destinations and
+    /// `redirect`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub direct_response: Option<DirectResponse>,
+    /// Rewrite the path or the `Host` (authority) before forwarding.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rewrite: Option<Rewrite>,
+    /// Set, add or remove request and response headers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub headers: Option<HeaderRules>,
+    /// Answer CORS preflight requests and add CORS headers to responses.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cors: Option<Cors>,
+    /// Inject delays or errors into a share of the requests, to test how clients cope.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fault: Option<Fault>,
+    /// Send a copy of a share of the requests to another service; its responses are discarded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mirror: Option<Mirror>,
     /// Request timeout, such as `10s` or `1m30s`; unset: no timeout.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout: Option<String>,
@@ -983,17 +1044,73 @@ pub struct HttpRule {
     pub retries: Option<Retries>,
 }
 
-/// A URI match. Set exactly one field.
+/// An HTTP match: every condition set must hold. The path condition is one of `exact`, `prefix`
+/// and `regex` (none: any path).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct UriMatch {
+pub struct HttpMatch {
     /// The whole path.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exact: Option<String>,
-    /// A path prefix.
+    /// A path prefix, compared character by character (`/api` also matches `/apis`; write `/api/`
+    /// to match the segment only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prefix: Option<String>,
     /// An RE2 regular expression matching the whole path.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub regex: Option<String>,
+    /// Request headers, by lowercase name: each must match (`exact`, `prefix`, `regex`), be present
+    /// (`present: true`) or be absent (`absent: true`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub headers: BTreeMap<String, ValueMatch>,
+    /// Query parameters, by name: each must match (`exact`, `prefix`, `regex`) or be present
+    /// (`present: true`); Istio cannot match an absent query parameter.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub query_params: BTreeMap<String, ValueMatch>,
+    /// The HTTP method, such as `GET` or `POST`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    /// The gateway port the request arrived on; one of the bound gateways' server ports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 65535))]
+    pub port: Option<u32>,
+    /// The request's authority (`Host` header, with its port when the client sent one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authority: Option<StringMatch>,
+}
+
+/// A match on a header or query parameter value. Set exactly one field.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ValueMatch {
+    /// The whole value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exact: Option<String>,
+    /// A prefix of the value (not empty).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prefix: Option<String>,
+    /// An RE2 regular expression matching the whole value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub regex: Option<String>,
+    /// `true`: the header or parameter is present, with any value.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub present: bool,
+    /// `true`: the header or parameter is absent.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub absent: bool,
+}
+
+/// A string match. Set exactly one field.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct StringMatch {
+    /// The whole string.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exact: Option<String>,
+    /// A prefix of the string (not empty).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prefix: Option<String>,
+    /// An RE2 regular expression matching the whole string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub regex: Option<String>,
 }
@@ -1002,12 +1119,209 @@ pub struct UriMatch {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Destination {
-    /// Service host: a short name (resolved in the route's namespace) or a fully qualified name.
+    /// Service host: a short Service name (resolved in the route's namespace), a fully qualified
+    /// Service name (`shop-api.shop.svc.cluster.local`), or a host known to the mesh through a
+    /// ServiceEntry. Istio does not expand partial names such as `shop-api.shop`.
     pub host: String,
     /// Service port; required when the service exposes more than one port (IST0112).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 1, max = 65535))]
     pub port: Option<u32>,
+    /// A subset of the service's pods, declared in `spec.services[].subsets` (for example `v2`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subset: Option<String>,
+}
+
+/// A destination with a share of the traffic.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct WeightedDestination {
+    /// Service host, as in `destination.host`.
+    pub host: String,
+    /// Service port; required when the service exposes more than one port (IST0112).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 65535))]
+    pub port: Option<u32>,
+    /// A subset of the service's pods, declared in `spec.services[].subsets`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subset: Option<String>,
+    /// Percentage of the traffic, 0-100. Set it on every entry (the weights add up to 100) or on
+    /// none (an even split).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0, max = 100))]
+    pub weight: Option<u32>,
+}
+
+/// An HTTP redirect. Set at least one of `scheme`, `host`, `port` and `path`; what is not set is
+/// kept from the request.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Redirect {
+    /// `http` or `https`. When the scheme is set and `port` is not, the port becomes the scheme's
+    /// default (80 or 443).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scheme: Option<String>,
+    /// Host name to redirect to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+    /// Port to redirect to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 65535))]
+    pub port: Option<u32>,
+    /// Path that replaces the whole request path (the query string is kept).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// Status code: 301 (the default), 302, 303, 307 or 308.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<u16>,
+}
+
+/// A path and authority rewrite, applied before the request is forwarded. Set at most one of
+/// `prefix`, `path` and `regex`, and at least one field.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Rewrite {
+    /// Replace the matched path prefix with this one (`/api` matched, `prefix: /v2`: `/api/items`
+    /// becomes `/v2/items`). Every match of the rule must then be a `prefix` match.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prefix: Option<String>,
+    /// Replace the whole path with this one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// Replace what an RE2 regular expression matches in the path.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub regex: Option<RegexRewrite>,
+    /// Replace the `Host` header (authority) with this value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authority: Option<String>,
+}
+
+/// A regular-expression path rewrite.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RegexRewrite {
+    /// An RE2 regular expression; every match in the path is replaced.
+    pub pattern: String,
+    /// The replacement; `\1` to `\9` insert capture groups.
+    pub substitution: String,
+}
+
+/// Header changes on the request (before forwarding) and on the response (before answering).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct HeaderRules {
+    /// Changes to the request sent to the destination.
+    #[serde(default)]
+    pub request: HeaderOperations,
+    /// Changes to the response sent to the client.
+    #[serde(default)]
+    pub response: HeaderOperations,
+}
+
+/// Header changes, by lowercase header name.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct HeaderOperations {
+    /// Set these headers, replacing any value present.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub set: BTreeMap<String, String>,
+    /// Append these header values, keeping any present.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub add: BTreeMap<String, String>,
+    /// Remove these headers.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub remove: Vec<String>,
+}
+
+/// A CORS policy.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Cors {
+    /// Origins allowed (`exact: https://shop.example.com`, `prefix`, or `regex`); at least one.
+    #[serde(default)]
+    pub allow_origins: Vec<StringMatch>,
+    /// Methods allowed (`GET`, `PUT`, ...); empty: none announced, so browsers allow only GET, HEAD
+    /// and POST.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub allow_methods: Vec<String>,
+    /// Request headers allowed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub allow_headers: Vec<String>,
+    /// Response headers browsers may read.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub expose_headers: Vec<String>,
+    /// How long browsers cache a preflight answer, in whole seconds (`24h`, `600s`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_age: Option<String>,
+    /// Allow credentials (cookies, authorization headers) in cross-origin requests.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allow_credentials: Option<bool>,
+}
+
+/// Fault injection: a delay, an abort, or both.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Fault {
+    /// Delay a share of the requests before forwarding them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delay: Option<FaultDelay>,
+    /// Answer a share of the requests with an error status instead of forwarding them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub abort: Option<FaultAbort>,
+}
+
+/// An injected delay.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FaultDelay {
+    /// How long, such as `5s`.
+    pub fixed_delay: String,
+    /// Percentage of requests delayed, 0-100. Default: 100.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0, max = 100))]
+    pub percentage: Option<f64>,
+}
+
+/// An injected error.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FaultAbort {
+    /// HTTP status returned, 200-599.
+    pub http_status: u16,
+    /// Percentage of requests aborted, 0-100. Default: 100.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0, max = 100))]
+    pub percentage: Option<f64>,
+}
+
+/// Traffic mirroring.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Mirror {
+    /// Service host the copies go to, as in `destination.host`.
+    pub host: String,
+    /// Service port.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 65535))]
+    pub port: Option<u32>,
+    /// A subset declared in `spec.services[].subsets`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subset: Option<String>,
+    /// Percentage of requests mirrored, 0-100. Default: 100.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0, max = 100))]
+    pub percentage: Option<f64>,
+}
+
+/// A fixed response.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DirectResponse {
+    /// HTTP status, 200-599.
+    pub status: u16,
+    /// Response body (at most 1 MiB; keep it small, every gateway holds it in memory).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
 }
 
 /// A retry policy.
@@ -1022,6 +1336,290 @@ pub struct Retries {
     /// Envoy retry conditions, comma-separated (`5xx,reset,connect-failure`); unset: Istio's default.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry_on: Option<String>,
+}
+
+/// A TLS rule: connections to a `PASSTHROUGH` server, routed by SNI host name.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TlsRule {
+    /// SNI host names matched; each must be one of the route's `hosts` (or within a wildcard of
+    /// them) and served by a `PASSTHROUGH` server of a bound gateway. Default: the route's hosts.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sni_hosts: Vec<String>,
+    /// The gateway port; unset: every `PASSTHROUGH` server serving the SNI hosts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 65535))]
+    pub port: Option<u32>,
+    /// Where matching connections go: one service. Exclusive with `destinations`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub destination: Option<Destination>,
+    /// Where matching connections go: weighted services. Exclusive with `destination`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub destinations: Vec<WeightedDestination>,
+}
+
+/// A TCP rule: connections arriving on a gateway port.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TcpRule {
+    /// The gateway port: a `TCP` server (or a `TLS` server that terminates TLS) of the bound
+    /// gateways. Unset: every such server.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 65535))]
+    pub port: Option<u32>,
+    /// Where connections go: one service. Exclusive with `destinations`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub destination: Option<Destination>,
+    /// Where connections go: weighted services. Exclusive with `destination`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub destinations: Vec<WeightedDestination>,
+}
+
+/// A backend Kubernetes Service that routes send traffic to: its subsets and the traffic policy
+/// gateways and sidecars use toward it. Rendered as one DestinationRule named after the Service, in
+/// its namespace (Istio applies one DestinationRule per host, so each Service is declared once).
+/// Declared here, once, rather than on a route, because several routes share a backend.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct BackendService {
+    /// Name of the Service.
+    pub name: String,
+    /// Namespace of the Service.
+    pub namespace: String,
+    /// Named subsets of the Service's pods, selected by labels (versions for a canary: `v1`
+    /// selects `version: v1`). Destinations name them in `subset`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub subsets: Vec<Subset>,
+    /// How clients connect to the Service. Unset fields keep Istio's defaults; in a managed
+    /// namespace with `STRICT` mTLS, `tls.mode` defaults to `ISTIO_MUTUAL` (this DestinationRule
+    /// replaces the namespace's `default-mtls` rule for the Service).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub traffic_policy: Option<TrafficPolicy>,
+}
+
+/// A named subset of a Service's pods.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Subset {
+    /// Name of the subset (a DNS-1123 label, such as `v1`).
+    pub name: String,
+    /// Pod labels that select the subset's pods, such as `{version: v1}`.
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+}
+
+/// Traffic policy toward a backend.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TrafficPolicy {
+    /// TLS toward the backend.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls: Option<BackendTls>,
+    /// Connection limits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_pool: Option<ConnectionPool>,
+    /// Ejection of failing endpoints.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outlier_detection: Option<OutlierDetection>,
+    /// How requests are spread over the endpoints. Set one of `simple` and `consistentHash`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub load_balancer: Option<LoadBalancing>,
+}
+
+/// TLS toward a backend.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct BackendTls {
+    /// `ISTIO_MUTUAL` (the mesh's mTLS), `DISABLE` (plain text, for a backend without a sidecar),
+    /// `SIMPLE` (TLS to a backend that terminates TLS itself) or `MUTUAL` (TLS with a client
+    /// certificate from `credentialName`).
+    pub mode: BackendTlsMode,
+    /// `SIMPLE` and `MUTUAL`: a Secret in the namespace of the client (for gateways,
+    /// `spec.namespace`) with the client certificate (`tls.crt`, `tls.key`, `MUTUAL`) and the CA
+    /// that verifies the backend (`ca.crt`); unset: the proxy's system CA bundle.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credential_name: Option<String>,
+    /// `SIMPLE` and `MUTUAL`: SNI sent to the backend; unset: the request's host.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sni: Option<String>,
+    /// `SIMPLE` and `MUTUAL`: names the backend's certificate must carry.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub subject_alt_names: Vec<String>,
+}
+
+/// TLS mode toward a backend.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum BackendTlsMode {
+    /// The mesh's mutual TLS.
+    #[default]
+    IstioMutual,
+    /// Plain text.
+    Disable,
+    /// TLS, verifying the backend.
+    Simple,
+    /// TLS with a client certificate.
+    Mutual,
+}
+
+impl BackendTlsMode {
+    /// The spelling Istio uses.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BackendTlsMode::IstioMutual => "ISTIO_MUTUAL",
+            BackendTlsMode::Disable => "DISABLE",
+            BackendTlsMode::Simple => "SIMPLE",
+            BackendTlsMode::Mutual => "MUTUAL",
+        }
+    }
+}
+
+/// Connection limits toward a backend (Envoy circuit breakers).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ConnectionPool {
+    /// TCP limits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tcp: Option<TcpPool>,
+    /// HTTP limits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub http: Option<HttpPool>,
+}
+
+/// TCP connection limits.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TcpPool {
+    /// Most connections to the backend, per proxy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1))]
+    pub max_connections: Option<u32>,
+    /// Connect timeout, such as `2s`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connect_timeout: Option<String>,
+    /// Close connections idle this long, such as `1h`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idle_timeout: Option<String>,
+}
+
+/// HTTP connection limits.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct HttpPool {
+    /// Most requests waiting for a connection.
+    #[serde(default, skip_serializing_if = "Option::is_none", rename = "http1MaxPendingRequests")]
+    #[schemars(range(min = 1))]
+    pub http1_max_pending_requests: Option<u32>,
+    /// Most concurrent requests.
+    #[serde(default, skip_serializing_if = "Option::is_none", rename = "http2MaxRequests")]
+    #[schemars(range(min = 1))]
+    pub http2_max_requests: Option<u32>,
+    /// Requests per connection before it is closed (1: no keep-alive).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1))]
+    pub max_requests_per_connection: Option<u32>,
+    /// Most concurrent retries.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_retries: Option<u32>,
+    /// Close connections idle this long, such as `1h`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idle_timeout: Option<String>,
+}
+
+/// Outlier detection: endpoints that keep failing are ejected from the pool for a while.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct OutlierDetection {
+    /// Eject after this many consecutive 5xx responses or connection failures.
+    #[serde(default, skip_serializing_if = "Option::is_none", rename = "consecutive5xxErrors")]
+    pub consecutive_5xx_errors: Option<u32>,
+    /// Eject after this many consecutive 502, 503 and 504 responses or connection failures.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consecutive_gateway_errors: Option<u32>,
+    /// How often endpoints are checked, such as `10s`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interval: Option<String>,
+    /// Shortest ejection, such as `30s` (each further ejection lasts longer).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_ejection_time: Option<String>,
+    /// Most endpoints ejected at once, in percent (0-100).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0, max = 100))]
+    pub max_ejection_percent: Option<u32>,
+    /// Outlier detection pauses while fewer endpoints than this percentage are healthy (0-100).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0, max = 100))]
+    pub min_health_percent: Option<u32>,
+}
+
+/// Load balancing toward a backend. Set one of `simple` and `consistentHash`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct LoadBalancing {
+    /// An algorithm: `ROUND_ROBIN`, `LEAST_REQUEST` (Istio's default), `RANDOM` or `PASSTHROUGH`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub simple: Option<LoadBalancerAlgorithm>,
+    /// Session affinity: requests with the same key go to the same endpoint.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consistent_hash: Option<ConsistentHash>,
+}
+
+/// A load balancing algorithm.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum LoadBalancerAlgorithm {
+    /// In turn.
+    RoundRobin,
+    /// The endpoint with fewer active requests, of two picked at random.
+    LeastRequest,
+    /// At random.
+    Random,
+    /// To the address the client asked for, without load balancing.
+    Passthrough,
+}
+
+impl LoadBalancerAlgorithm {
+    /// The spelling Istio uses.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LoadBalancerAlgorithm::RoundRobin => "ROUND_ROBIN",
+            LoadBalancerAlgorithm::LeastRequest => "LEAST_REQUEST",
+            LoadBalancerAlgorithm::Random => "RANDOM",
+            LoadBalancerAlgorithm::Passthrough => "PASSTHROUGH",
+        }
+    }
+}
+
+/// The key of consistent-hash load balancing. Set exactly one field.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ConsistentHash {
+    /// Hash a request header.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub http_header_name: Option<String>,
+    /// Hash a cookie (created by the proxy when `ttl` is set and the request has none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub http_cookie: Option<HashCookie>,
+    /// Hash a query parameter.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub http_query_parameter_name: Option<String>,
+    /// Hash the client's IP address.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub use_source_ip: bool,
+}
+
+/// A cookie used as a hash key.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct HashCookie {
+    /// Cookie name.
+    pub name: String,
+    /// Cookie path.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// Lifetime of a generated cookie, such as `1h`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ttl: Option<String>,
 }
 
 /// The demo workload.
@@ -1229,6 +1827,9 @@ mod tests {
         same_as_empty::<Argocd>("Argocd");
         same_as_empty::<SolverSelector>("SolverSelector");
         same_as_empty::<Dns01>("Dns01");
-        same_as_empty::<UriMatch>("UriMatch");
+        same_as_empty::<HttpMatch>("HttpMatch");
+        same_as_empty::<HeaderRules>("HeaderRules");
+        same_as_empty::<Cors>("Cors");
+        same_as_empty::<TrafficPolicy>("TrafficPolicy");
     }
 }

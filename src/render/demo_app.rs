@@ -4,11 +4,9 @@
 
 use super::Generated;
 use super::labels::{Component, metadata, pod_labels};
-use super::routes::gateway_ref;
+use super::routes::virtual_service;
 use crate::error::Error;
 use crate::model::{DEMO_CONTAINER_PORT, DemoModel, Model};
-use crate::types::Resource;
-use crate::types::istio::*;
 use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec};
 use k8s_openapi::api::core::v1::{
     Capabilities, Container, ContainerPort, HTTPGetAction, PodSecurityContext, PodSpec, PodTemplateSpec,
@@ -80,28 +78,9 @@ pub fn render(model: &Model) -> Result<Vec<Generated>, Error> {
             DEMO_FILE,
         )?);
     }
-    out.push(Generated::new(
-        &Resource::new(
-            NETWORKING_V1,
-            "VirtualService",
-            meta(),
-            VirtualServiceSpec {
-                hosts: vec![demo.host.clone()],
-                gateways: vec![gateway_ref(model, &demo.gateway)],
-                http: vec![HttpRoute {
-                    route: vec![RouteDestination {
-                        destination: Destination {
-                            host: demo.name.clone(),
-                            port: Some(PortSelector { number: demo.port }),
-                        },
-                    }],
-                    ..Default::default()
-                }],
-                tls: Vec::new(),
-            },
-        ),
-        DEMO_FILE,
-    )?);
+    if let Some(route) = &model.demo_route {
+        out.push(Generated::new(&virtual_service(model, route, meta()), DEMO_FILE)?);
+    }
     Ok(out)
 }
 

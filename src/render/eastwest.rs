@@ -94,9 +94,14 @@ fn istiod(model: &Model, workload: &WorkloadModel) -> Result<Vec<Generated>, Err
     );
     // XDS and CA on 15012; the injection and validation webhooks on 15017, served by istiod on 443.
     let route = |port: u32, target: u32| TlsRoute {
-        match_: vec![TlsMatch { port, sni_hosts: vec!["*".to_string()] }],
+        match_: vec![TlsMatch { port: Some(port), sni_hosts: vec!["*".to_string()] }],
         route: vec![RouteDestination {
-            destination: Destination { host: istiod.clone(), port: Some(PortSelector { number: target }) },
+            destination: Destination {
+                host: istiod.clone(),
+                port: Some(PortSelector { number: target }),
+                ..Default::default()
+            },
+            weight: None,
         }],
     };
     let service = Resource::new(
@@ -106,8 +111,8 @@ fn istiod(model: &Model, workload: &WorkloadModel) -> Result<Vec<Generated>, Err
         VirtualServiceSpec {
             hosts: vec!["*".to_string()],
             gateways: vec![ISTIOD_GATEWAY.to_string()],
-            http: Vec::new(),
             tls: vec![route(15012, 15012), route(15017, 443)],
+            ..Default::default()
         },
     );
     Ok(vec![Generated::new(&gateway, EASTWEST_FILE)?, Generated::new(&service, EASTWEST_FILE)?])

@@ -6,6 +6,7 @@
 pub mod alb;
 pub mod certificates;
 pub mod demo_app;
+pub mod destination_rules;
 pub mod eastwest;
 pub mod gateway_workload;
 pub mod istio_gateway;
@@ -80,6 +81,7 @@ pub fn render(model: &Model) -> Result<Vec<Generated>, Error> {
     out.extend(mtls::render(model)?);
     out.extend(telemetry::render(model)?);
     out.extend(routes::render(model)?);
+    out.extend(destination_rules::render(model)?);
     out.extend(demo_app::render(model)?);
     if model.spec.argocd.sync_waves {
         waves::annotate(&mut out);

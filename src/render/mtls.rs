@@ -35,7 +35,11 @@ pub fn render(model: &Model) -> Result<Vec<Generated>, Error> {
                 metadata(model, "default-mtls", Some(&ns.name), "mesh-ingress", Component::Mtls),
                 DestinationRuleSpec {
                     host: format!("*.{}.svc.cluster.local", ns.name),
-                    traffic_policy: TrafficPolicy { tls: ClientTls { mode: "ISTIO_MUTUAL".to_string() } },
+                    traffic_policy: Some(TrafficPolicy {
+                        tls: Some(ClientTls { mode: "ISTIO_MUTUAL".to_string(), ..Default::default() }),
+                        ..Default::default()
+                    }),
+                    ..Default::default()
                 },
             );
             out.push(Generated::new(&rule, &file)?);

@@ -86,6 +86,9 @@ pub struct VirtualServiceSpec {
     /// TLS (SNI) routes.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub tls: Vec<TlsRoute>,
+    /// TCP routes.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tcp: Vec<TcpRoute>,
 }
 
 /// An HTTP route.
@@ -99,23 +102,68 @@ pub struct HttpRoute {
     #[serde(rename = "match", skip_serializing_if = "Vec::is_empty")]
     pub match_: Vec<HttpMatch>,
     /// Destinations.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub route: Vec<RouteDestination>,
+    /// Redirect (exclusive with `route` and `directResponse`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub redirect: Option<HttpRedirect>,
+    /// Fixed response (exclusive with `route` and `redirect`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub direct_response: Option<HttpDirectResponse>,
+    /// Rewrite.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rewrite: Option<HttpRewrite>,
     /// Timeout.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub timeout: Option<String>,
     /// Retries.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub retries: Option<Retries>,
+    /// Fault injection.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fault: Option<HttpFault>,
+    /// Mirror destination.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mirror: Option<Destination>,
+    /// Share of requests mirrored.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mirror_percentage: Option<Percent>,
+    /// CORS policy.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cors_policy: Option<CorsPolicy>,
+    /// Header manipulation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub headers: Option<Headers>,
 }
 
-/// An HTTP match.
+/// An HTTP match (all conditions).
 #[derive(Clone, Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct HttpMatch {
-    /// URI match.
-    pub uri: StringMatch,
+    /// URI.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uri: Option<StringMatch>,
+    /// Headers that must match; an empty match means "present".
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub headers: BTreeMap<String, StringMatch>,
+    /// Headers that must not match; an empty match means "absent".
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub without_headers: BTreeMap<String, StringMatch>,
+    /// Query parameters; an empty match means "present".
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub query_params: BTreeMap<String, StringMatch>,
+    /// Method.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub method: Option<StringMatch>,
+    /// Gateway port.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub port: Option<u32>,
+    /// Authority.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub authority: Option<StringMatch>,
 }
 
-/// A string match (exactly one field set).
+/// A string match (at most one field set; none: presence).
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct StringMatch {
     /// Exact.
@@ -134,6 +182,9 @@ pub struct StringMatch {
 pub struct RouteDestination {
     /// Destination.
     pub destination: Destination,
+    /// Weight, in percent of the rule's traffic.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub weight: Option<u32>,
 }
 
 /// A destination service.
@@ -144,6 +195,9 @@ pub struct Destination {
     /// Port.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub port: Option<PortSelector>,
+    /// Subset of a DestinationRule.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subset: Option<String>,
 }
 
 /// A port selector.
@@ -167,6 +221,159 @@ pub struct Retries {
     pub retry_on: Option<String>,
 }
 
+/// An HTTP redirect.
+#[derive(Clone, Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HttpRedirect {
+    /// New path.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uri: Option<String>,
+    /// New authority.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub authority: Option<String>,
+    /// New port.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub port: Option<u32>,
+    /// How the port is derived (`FROM_PROTOCOL_DEFAULT`, `FROM_REQUEST_PORT`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub derive_port: Option<String>,
+    /// New scheme.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scheme: Option<String>,
+    /// Status code.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub redirect_code: Option<u16>,
+}
+
+/// A fixed response.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct HttpDirectResponse {
+    /// Status.
+    pub status: u16,
+    /// Body.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<HttpBody>,
+}
+
+/// A response body.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct HttpBody {
+    /// Text.
+    pub string: String,
+}
+
+/// A rewrite.
+#[derive(Clone, Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HttpRewrite {
+    /// New path, or new prefix for a prefix match.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uri: Option<String>,
+    /// Regex rewrite of the path.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uri_regex_rewrite: Option<RegexRewrite>,
+    /// New authority.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub authority: Option<String>,
+}
+
+/// A regex rewrite.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct RegexRewrite {
+    /// RE2 pattern.
+    #[serde(rename = "match")]
+    pub match_: String,
+    /// Replacement.
+    pub rewrite: String,
+}
+
+/// Fault injection.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct HttpFault {
+    /// Delay.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delay: Option<FaultDelay>,
+    /// Abort.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub abort: Option<FaultAbort>,
+}
+
+/// An injected delay.
+#[derive(Clone, Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FaultDelay {
+    /// Delay.
+    pub fixed_delay: String,
+    /// Share of requests.
+    pub percentage: Percent,
+}
+
+/// An injected error.
+#[derive(Clone, Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FaultAbort {
+    /// HTTP status.
+    pub http_status: u16,
+    /// Share of requests.
+    pub percentage: Percent,
+}
+
+/// A percentage.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Percent {
+    /// Value, 0-100.
+    pub value: f64,
+}
+
+/// A CORS policy.
+#[derive(Clone, Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CorsPolicy {
+    /// Allowed origins.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub allow_origins: Vec<StringMatch>,
+    /// Allowed methods.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub allow_methods: Vec<String>,
+    /// Allowed headers.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub allow_headers: Vec<String>,
+    /// Exposed headers.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub expose_headers: Vec<String>,
+    /// Preflight cache lifetime.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_age: Option<String>,
+    /// Credentials allowed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allow_credentials: Option<bool>,
+}
+
+/// Header manipulation.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Headers {
+    /// On the request.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request: Option<HeaderOperations>,
+    /// On the response.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub response: Option<HeaderOperations>,
+}
+
+/// Header operations.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct HeaderOperations {
+    /// Set (overwrite).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub set: BTreeMap<String, String>,
+    /// Append.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub add: BTreeMap<String, String>,
+    /// Remove.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub remove: Vec<String>,
+}
+
 /// A TLS (SNI) route.
 #[derive(Clone, Debug, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -182,10 +389,29 @@ pub struct TlsRoute {
 #[derive(Clone, Debug, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TlsMatch {
-    /// Port.
-    pub port: u32,
+    /// Gateway port.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub port: Option<u32>,
     /// SNI hosts.
     pub sni_hosts: Vec<String>,
+}
+
+/// A TCP route.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct TcpRoute {
+    /// Matches (any).
+    #[serde(rename = "match", skip_serializing_if = "Vec::is_empty")]
+    pub match_: Vec<L4Match>,
+    /// Destinations.
+    pub route: Vec<RouteDestination>,
+}
+
+/// A layer-4 match.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct L4Match {
+    /// Gateway port.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub port: Option<u32>,
 }
 
 /// DestinationRule spec.
@@ -195,21 +421,169 @@ pub struct DestinationRuleSpec {
     /// Host.
     pub host: String,
     /// Traffic policy.
-    pub traffic_policy: TrafficPolicy,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub traffic_policy: Option<TrafficPolicy>,
+    /// Subsets.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub subsets: Vec<Subset>,
+}
+
+/// A subset of a host's endpoints.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Subset {
+    /// Name.
+    pub name: String,
+    /// Endpoint labels.
+    pub labels: BTreeMap<String, String>,
 }
 
 /// A traffic policy.
 #[derive(Clone, Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct TrafficPolicy {
     /// Client TLS settings.
-    pub tls: ClientTls,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls: Option<ClientTls>,
+    /// Connection pool.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub connection_pool: Option<ConnectionPoolSettings>,
+    /// Outlier detection.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outlier_detection: Option<OutlierDetection>,
+    /// Load balancer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub load_balancer: Option<LoadBalancerSettings>,
 }
 
 /// Client TLS settings.
 #[derive(Clone, Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ClientTls {
     /// Mode.
     pub mode: String,
+    /// Secret with client certificate and CA.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub credential_name: Option<String>,
+    /// SNI.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sni: Option<String>,
+    /// Server SANs to verify.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub subject_alt_names: Vec<String>,
+}
+
+/// Connection pool settings.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct ConnectionPoolSettings {
+    /// TCP.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tcp: Option<TcpSettings>,
+    /// HTTP.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub http: Option<HttpSettings>,
+}
+
+/// TCP connection pool settings.
+#[derive(Clone, Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TcpSettings {
+    /// Most connections.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_connections: Option<u32>,
+    /// Connect timeout.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub connect_timeout: Option<String>,
+    /// Idle timeout.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub idle_timeout: Option<String>,
+}
+
+/// HTTP connection pool settings.
+#[derive(Clone, Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HttpSettings {
+    /// Most pending requests.
+    #[serde(rename = "http1MaxPendingRequests", skip_serializing_if = "Option::is_none")]
+    pub http1_max_pending_requests: Option<u32>,
+    /// Most concurrent requests.
+    #[serde(rename = "http2MaxRequests", skip_serializing_if = "Option::is_none")]
+    pub http2_max_requests: Option<u32>,
+    /// Requests per connection.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_requests_per_connection: Option<u32>,
+    /// Most concurrent retries.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_retries: Option<u32>,
+    /// Idle timeout.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub idle_timeout: Option<String>,
+}
+
+/// Outlier detection.
+#[derive(Clone, Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OutlierDetection {
+    /// Consecutive 5xx errors.
+    #[serde(rename = "consecutive5xxErrors", skip_serializing_if = "Option::is_none")]
+    pub consecutive_5xx_errors: Option<u32>,
+    /// Consecutive gateway errors.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub consecutive_gateway_errors: Option<u32>,
+    /// Analysis interval.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interval: Option<String>,
+    /// Base ejection time.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub base_ejection_time: Option<String>,
+    /// Most ejected, in percent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_ejection_percent: Option<u32>,
+    /// Panic threshold, in percent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_health_percent: Option<u32>,
+}
+
+/// Load balancer settings (one of `simple` and `consistentHash`).
+#[derive(Clone, Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LoadBalancerSettings {
+    /// Algorithm.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub simple: Option<String>,
+    /// Consistent hashing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub consistent_hash: Option<ConsistentHashLb>,
+}
+
+/// Consistent-hash settings (one key).
+#[derive(Clone, Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConsistentHashLb {
+    /// Header.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub http_header_name: Option<String>,
+    /// Cookie.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub http_cookie: Option<HttpCookie>,
+    /// Query parameter.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub http_query_parameter_name: Option<String>,
+    /// Source IP.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub use_source_ip: Option<bool>,
+}
+
+/// A hash cookie.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct HttpCookie {
+    /// Name.
+    pub name: String,
+    /// Path.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// Lifetime.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ttl: Option<String>,
 }
 
 /// PeerAuthentication spec.

@@ -265,7 +265,8 @@ fn load_balancer(gateway: &GatewayModel, f: &mut Findings) {
 }
 
 fn servers(model: &Model, gateway: &GatewayModel, f: &mut Findings) {
-    let has_https = gateway.servers.iter().any(|s| s.protocol != ServerProtocol::Http);
+    let has_https =
+        gateway.servers.iter().any(|s| matches!(s.protocol, ServerProtocol::Https | ServerProtocol::Tls));
     let https_on_443 = gateway.servers.iter().any(|s| s.protocol == ServerProtocol::Https && s.port == 443);
     for (si, server) in gateway.servers.iter().enumerate() {
         let path = &server.path;
@@ -333,6 +334,23 @@ fn servers(model: &Model, gateway: &GatewayModel, f: &mut Findings) {
                         format!("{path}.httpsRedirect"),
                         Some(json!(true)),
                         "the redirect sends clients to https://<host>/ on port 443, but this gateway serves HTTPS on another port",
+                    );
+                }
+            }
+            ServerProtocol::Tcp => {
+                if written.is_some_and(|s| s.tls.is_some()) {
+                    f.error(
+                        format!("{path}.tls"),
+                        None,
+                        "TCP servers take no TLS settings (IST0106); a TLS server terminates or passes TLS through",
+                    )
+                    .set_code("IST0106");
+                }
+                if written.is_some_and(|s| s.https_redirect.is_some()) {
+                    f.error(
+                        format!("{path}.httpsRedirect"),
+                        None,
+                        "httpsRedirect applies only to HTTP servers",
                     );
                 }
             }

@@ -1,4 +1,4 @@
-//! Mesh rules: application namespaces, routes and the demo app.
+//! Mesh rules: application namespaces and the demo app (routes are in [`super::routes`]).
 
 use super::names;
 use super::{Findings, text};
@@ -10,7 +10,6 @@ use serde_json::{Value, json};
 /// Run the mesh rules.
 pub fn check(model: &Model, f: &mut Findings) {
     namespaces(model, f);
-    routes(model, f);
     demo(model, f);
 }
 
@@ -66,7 +65,8 @@ fn namespaces(model: &Model, f: &mut Findings) {
     }
 }
 
-fn gateway_exists(model: &Model, name: &str, at: &str, f: &mut Findings) -> bool {
+/// Whether a gateway of this config has the name; if not, an IST0101 error with a suggestion.
+pub fn gateway_exists(model: &Model, name: &str, at: &str, f: &mut Findings) -> bool {
     if model.gateways.iter().any(|g| g.name == name) {
         return true;
     }
@@ -81,7 +81,7 @@ fn gateway_exists(model: &Model, name: &str, at: &str, f: &mut Findings) -> bool
 
 /// Every host of a VirtualService must be served by each gateway it binds (IST0132); otherwise the
 /// route never receives traffic through that gateway.
-fn hosts_served(
+pub fn hosts_served(
     model: &Model,
     gateway: &str,
     hosts: &[String],
@@ -110,130 +110,6 @@ fn hosts_served(
                 ),
             )
             .set_code("IST0132");
-        }
-    }
-}
-
-fn routes(model: &Model, f: &mut Findings) {
-    for (ri, route) in model.routes.iter().enumerate() {
-        let path = &route.path;
-        f.name(&format!("{path}.name"), "route name", &route.name, names::object_name);
-        f.name(&format!("{path}.namespace"), "namespace", &route.namespace, names::dns1123_label);
-        if let Some(first) =
-            model.routes[..ri].iter().find(|r| r.name == route.name && r.namespace == route.namespace)
-        {
-            f.error(
-                format!("{path}.name"),
-                text(&route.name),
-                format!("route {}/{} is already defined by {}", route.namespace, route.name, first.path),
-            );
-        }
-        let binds_mesh = route.gateways.iter().any(|(g, _)| g == crate::render::routes::MESH);
-        for (gi, (gateway, at)) in route.gateways.iter().enumerate() {
-            if gateway == crate::render::routes::MESH {
-                continue;
-            }
-            if route.gateways[..gi].iter().any(|(g, _)| g == gateway) {
-                f.warning(at, text(gateway), format!("gateway {gateway:?} is listed twice"));
-            } else if gateway_exists(model, gateway, at, f) && !binds_mesh {
-                // A route that also binds `mesh` may name in-mesh hosts its gateways do not serve.
-                let what = format!("{}/{}", route.namespace, route.name);
-                hosts_served(model, gateway, &route.hosts, &route.hosts_path, &what, f);
-            }
-        }
-        if route.hosts.is_empty() {
-            f.error(format!("{path}.hosts"), None, "the route has no hosts: set hosts or spec.domains");
-        }
-        for (hi, host) in route.hosts.iter().enumerate() {
-            if let Err(reason) = names::host(host, true) {
-                let at = if route.hosts_path == "spec.domains" {
-                    format!("spec.domains[{hi}]")
-                } else {
-                    format!("{}[{hi}]", route.hosts_path)
-                };
-                f.error(at, text(host), format!("host {host:?} is not valid: {reason}"));
-            }
-        }
-        if route.http.is_empty() {
-            f.error(
-                format!("{path}.http"),
-                None,
-                "the route has no HTTP rules; add at least one `destination`",
-            );
-        }
-        let mut catch_all: Option<usize> = None;
-        for (hi, rule) in route.http.iter().enumerate() {
-            http_rule(rule, &format!("{path}.http[{hi}]"), f);
-            if let Some(first) = catch_all {
-                f.warning(
-                    format!("{path}.http[{hi}]"),
-                    None,
-                    format!(
-                        "VirtualService rule {hi} not used (rule {first} matches every request before it)"
-                    ),
-                )
-                .set_code("IST0130");
-            } else if rule.match_.is_none() {
-                catch_all = Some(hi);
-            }
-        }
-    }
-}
-
-fn http_rule(rule: &HttpRule, path: &str, f: &mut Findings) {
-    if let Some(m) = &rule.match_ {
-        let set = [&m.exact, &m.prefix, &m.regex].iter().filter(|v| v.is_some()).count();
-        if set != 1 {
-            f.error(format!("{path}.match"), None, "set exactly one of exact, prefix and regex");
-        }
-        for (field, value) in [("exact", &m.exact), ("prefix", &m.prefix)] {
-            if let Some(value) = value
-                && !value.starts_with('/')
-            {
-                f.error(
-                    format!("{path}.match.{field}"),
-                    text(value),
-                    format!("{value:?} is not a path; paths start with '/'"),
-                );
-            }
-        }
-        if m.regex.as_deref() == Some("") {
-            f.error(format!("{path}.match.regex"), text(""), "the regular expression is empty");
-        }
-    }
-    let host = &rule.destination.host;
-    if let Err(reason) = names::host(host, false) {
-        f.error(
-            format!("{path}.destination.host"),
-            text(host),
-            format!("destination host {host:?} is not valid: {reason}"),
-        );
-    }
-    if let Some(timeout) = &rule.timeout
-        && let Err(reason) = names::duration(timeout)
-    {
-        f.error(
-            format!("{path}.timeout"),
-            text(timeout),
-            format!("timeout {timeout:?} is not valid: {reason}"),
-        );
-    }
-    if let Some(retries) = &rule.retries {
-        if let Some(per_try) = &retries.per_try_timeout
-            && let Err(reason) = names::duration(per_try)
-        {
-            f.error(
-                format!("{path}.retries.perTryTimeout"),
-                text(per_try),
-                format!("perTryTimeout {per_try:?} is not valid: {reason}"),
-            );
-        }
-        if retries.attempts == 0 && (retries.per_try_timeout.is_some() || retries.retry_on.is_some()) {
-            f.warning(
-                format!("{path}.retries.attempts"),
-                Some(json!(0)),
-                "attempts is 0, so the other retry settings have no effect",
-            );
         }
     }
 }

@@ -9,6 +9,8 @@ pub mod mesh;
 pub mod metadata;
 pub mod multicluster;
 pub mod names;
+pub mod re2;
+pub mod routes;
 
 use crate::krm::result::KrmResult;
 use crate::model::Model;
@@ -82,6 +84,7 @@ pub fn validate(model: &Model) -> Vec<KrmResult> {
     gateways::check(model, &mut findings);
     certificates::check(model, &mut findings);
     mesh::check(model, &mut findings);
+    routes::check(model, &mut findings);
     multicluster::check(model, &mut findings);
     metadata::check(model, &mut findings);
     findings.results

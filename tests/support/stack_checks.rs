@@ -22,7 +22,15 @@
 //!   `gateway/conflictinggateway.go`) nor share a `credentialName` (IST0138, `gateway/certificate.go`).
 //! * VirtualService `gateways` resolve (IST0101, `virtualservice/gateways.go`) and each host is
 //!   served by one of them (IST0132), with Istio's host semantics (`ns/host` restrictions, leftmost
-//!   `*` wildcards; `pkg/config/host/name.go` `Matches`).
+//!   `*` wildcards; `pkg/config/host/name.go` `Matches`); the weights of a rule with several
+//!   destinations add up to 100 (the function's contract: percentages). TLS routes' SNI hosts are
+//!   served by a `PASSTHROUGH` server of the route's gateways and TCP routes' ports by a `TCP` (or
+//!   TLS-terminating) server (`pilot/pkg/networking/core/gateway.go` builds filter chains only there).
+//! * DestinationRules: Istio applies one per host and merges none (`pilot/pkg/model/sidecar.go`
+//!   picks the most specific), so no two generated ones share a host; a subset a VirtualService
+//!   names is defined by the host's DestinationRule (IST0101, `virtualservice/destinationrules.go`)
+//!   and, when the Service is in the output, selects pods (IST0173, `destinationrule/subset.go`);
+//!   a namespace whose PeerAuthentication is STRICT accepts only `ISTIO_MUTUAL` from clients.
 //! * cert-manager: `issuerRef` resolves; an HTTP-01 solver configures exactly one of `ingress` /
 //!   `gatewayHTTPRoute` (`internal/apis/certmanager/validation/issuer.go`: "no HTTP01 solver type
 //!   configured"); wildcard names need DNS-01 (Let's Encrypt; `../shared/API.md`); the certificate
@@ -74,7 +82,15 @@ pub const CHECKS: &[(&str, &str)] = &[
     ("service-ports", "Services selecting gateway pods expose every server port and 15021"),
     ("gateway-conflict", "no two Gateways on the same pods serve one port with overlapping hosts (IST0145)"),
     ("gateway-duplicate-cert", "no two Gateways on the same pods share a credentialName (IST0138)"),
-    ("virtualservice", "VirtualService gateways resolve and its hosts are served by them"),
+    (
+        "virtualservice",
+        "VirtualService gateways resolve, its hosts are served by them, weights add up to 100",
+    ),
+    (
+        "destination-rule",
+        "one DestinationRule per host; subsets routes name exist there and select pods; TLS suits the namespace's mTLS",
+    ),
+    ("l4-routes", "TLS routes' SNI hosts and TCP routes' ports are served by PASSTHROUGH and TCP servers"),
     ("issuer-ref", "a Certificate's issuerRef resolves to a generated (Cluster)Issuer"),
     ("acme-solver", "each ACME solver configures exactly one solver type"),
     ("acme-wildcard", "wildcard dnsNames are issued with a DNS-01 solver"),
@@ -108,6 +124,8 @@ pub fn check_stack(items: &[Value], config: &Value) -> Vec<String> {
     check_istio_gateways(&mut ctx);
     check_gateway_conflicts(&mut ctx);
     check_virtual_services(&mut ctx);
+    check_destination_rules(&mut ctx);
+    check_l4_routes(&mut ctx);
     check_certificates(&mut ctx);
     check_issuers(&mut ctx);
     check_gateway_api(&mut ctx);
@@ -821,6 +839,14 @@ fn check_virtual_services(ctx: &mut Ctx<'_>) {
                 }
             }
         }
+        // A rule with several destinations splits its traffic by percentages.
+        for rule in ["http", "tcp", "tls"].iter().flat_map(|k| array(&vs["spec"][*k])) {
+            let destinations = array(&rule["route"]);
+            let sum: i64 = destinations.iter().map(|d| d["weight"].as_i64().unwrap_or(0)).sum();
+            if destinations.len() > 1 && sum != 100 {
+                ctx.fail("virtualservice", vs, format!("the weights of a rule add up to {sum}, not 100"));
+            }
+        }
         // Destinations that name a Service of the output must name one of its ports.
         let routes = ["http", "tcp", "tls"]
             .iter()
@@ -855,6 +881,182 @@ fn check_virtual_services(ctx: &mut Ctx<'_>) {
                     ),
                 ),
                 _ => {}
+            }
+        }
+    }
+}
+
+/// A destination or DestinationRule host as a fully qualified name: Istio resolves a name without a
+/// dot in the object's namespace (`pilot/pkg/model/config.go` `ResolveShortnameToFQDN`).
+fn fqdn(host: &str, ns: &str) -> String {
+    if host.contains('.') || host == "*" {
+        host.to_string()
+    } else {
+        format!("{host}.{ns}.svc.cluster.local")
+    }
+}
+
+/// The (name, namespace) of the Service a fully qualified `<name>.<ns>.svc.cluster.local` names.
+fn service_of(fqdn: &str) -> Option<(&str, &str)> {
+    fqdn.strip_suffix(".svc.cluster.local")?.split_once('.').filter(|(_, ns)| !ns.contains('.'))
+}
+
+/// Every destination of a VirtualService: routed and mirrored.
+fn vs_destinations(vs: &Value) -> Vec<&Value> {
+    let mut out: Vec<&Value> = ["http", "tcp", "tls"]
+        .iter()
+        .flat_map(|k| array(&vs["spec"][*k]))
+        .flat_map(|rule| array(&rule["route"]))
+        .map(|r| &r["destination"])
+        .collect();
+    out.extend(array(&vs["spec"]["http"]).iter().map(|rule| &rule["mirror"]).filter(|m| !m.is_null()));
+    out
+}
+
+/// `destination-rule`: one DestinationRule per host, subsets exist and select pods, TLS modes suit
+/// the namespace's peer authentication.
+fn check_destination_rules(ctx: &mut Ctx<'_>) {
+    let rules = ctx.all("networking.istio.io", "DestinationRule");
+    for (i, dr) in rules.iter().enumerate() {
+        let host = fqdn(dr["spec"]["host"].as_str().unwrap_or_default(), namespace(dr));
+        if !ctx.is_generated(dr) {
+            continue;
+        }
+        if let Some(other) = rules[..i]
+            .iter()
+            .find(|o| fqdn(o["spec"]["host"].as_str().unwrap_or_default(), namespace(o)) == host)
+        {
+            ctx.fail(
+                "destination-rule",
+                dr,
+                format!(
+                    "{} is also a DestinationRule for host {host}; Istio applies only one",
+                    describe(other)
+                ),
+            );
+        }
+        // `*.<ns>.svc.cluster.local` and `<name>.<ns>.svc.cluster.local` both live in `<ns>`.
+        if let Some((_, ns)) = service_of(&host) {
+            let strict = ctx.all("security.istio.io", "PeerAuthentication").into_iter().any(|pa| {
+                namespace(pa) == ns
+                    && pa["spec"]["selector"].is_null()
+                    && pa["spec"]["mtls"]["mode"] == "STRICT"
+            });
+            let mode = dr["spec"]["trafficPolicy"]["tls"]["mode"].as_str().unwrap_or("ISTIO_MUTUAL");
+            if strict && mode != "ISTIO_MUTUAL" {
+                ctx.fail(
+                    "destination-rule",
+                    dr,
+                    format!(
+                        "TLS mode {mode} toward {host}, whose namespace {ns} only accepts Istio mTLS (STRICT)"
+                    ),
+                );
+            }
+        }
+        let service = service_of(&host).and_then(|(n, ns)| ctx.find("", "Service", ns, n));
+        if let Some(service) = service {
+            let selector = string_map(&service["spec"]["selector"]);
+            for subset in array(&dr["spec"]["subsets"]) {
+                let mut wanted = selector.clone();
+                wanted.extend(string_map(&subset["labels"]));
+                let selects = ctx.workloads().into_iter().any(|w| {
+                    namespace(w) == namespace(service) && {
+                        let labels = pod_labels(w);
+                        wanted.iter().all(|(k, v)| labels.get(k) == Some(v))
+                    }
+                });
+                if !selects {
+                    ctx.fail(
+                        "destination-rule",
+                        dr,
+                        format!(
+                            "subset {:?} selects no pods of {} (IST0173)",
+                            subset["name"].as_str().unwrap_or_default(),
+                            describe(service)
+                        ),
+                    );
+                }
+            }
+        }
+    }
+    for vs in ctx.gen_of("networking.istio.io", "VirtualService") {
+        for destination in vs_destinations(vs) {
+            let Some(subset) = destination["subset"].as_str() else { continue };
+            let host = fqdn(destination["host"].as_str().unwrap_or_default(), namespace(vs));
+            let defined = rules.iter().any(|dr| {
+                fqdn(dr["spec"]["host"].as_str().unwrap_or_default(), namespace(dr)) == host
+                    && array(&dr["spec"]["subsets"]).iter().any(|s| s["name"].as_str() == Some(subset))
+            });
+            if !defined {
+                ctx.fail(
+                    "destination-rule",
+                    vs,
+                    format!("subset {subset:?} of host {host} is defined by no DestinationRule for that host (IST0101)"),
+                );
+            }
+        }
+    }
+}
+
+/// `l4-routes`: TLS and TCP routes land on servers that carry them.
+fn check_l4_routes(ctx: &mut Ctx<'_>) {
+    for vs in ctx.gen_of("networking.istio.io", "VirtualService") {
+        let vs_ns = namespace(vs).to_string();
+        let servers: Vec<&Value> = array(&vs["spec"]["gateways"])
+            .iter()
+            .filter_map(Value::as_str)
+            .filter(|g| *g != "mesh")
+            .filter_map(|entry| {
+                let (ns, n) = entry.split_once('/').unwrap_or((vs_ns.as_str(), entry));
+                ctx.find("networking.istio.io", "Gateway", ns, n)
+            })
+            .flat_map(istio_servers)
+            .collect();
+        if servers.is_empty() {
+            continue;
+        }
+        let port_ok = |server: &Value, port: Option<i64>| {
+            port.is_none_or(|p| server["port"]["number"].as_i64() == Some(p))
+        };
+        let passthrough = |server: &Value| {
+            matches!(server["tls"]["mode"].as_str(), Some("PASSTHROUGH" | "AUTO_PASSTHROUGH"))
+        };
+        for rule in array(&vs["spec"]["tls"]) {
+            for m in array(&rule["match"]) {
+                let port = m["port"].as_i64();
+                for sni in array(&m["sniHosts"]).iter().filter_map(Value::as_str) {
+                    let served = servers.iter().any(|s| {
+                        s["port"]["protocol"] == "TLS"
+                            && passthrough(s)
+                            && port_ok(s, port)
+                            && array(&s["hosts"])
+                                .iter()
+                                .filter_map(Value::as_str)
+                                .any(|h| hosts_overlap(bare_host(h), sni))
+                    });
+                    if !served {
+                        ctx.fail(
+                            "l4-routes",
+                            vs,
+                            format!("TLS route for SNI host {sni:?} has no PASSTHROUGH server"),
+                        );
+                    }
+                }
+            }
+        }
+        for rule in array(&vs["spec"]["tcp"]) {
+            let ports: Vec<Option<i64>> = match array(&rule["match"]) {
+                [] => vec![None],
+                matches => matches.iter().map(|m| m["port"].as_i64()).collect(),
+            };
+            for port in ports {
+                let carried = servers.iter().any(|s| {
+                    let protocol = s["port"]["protocol"].as_str().unwrap_or_default();
+                    port_ok(s, port) && (protocol == "TCP" || (protocol == "TLS" && !passthrough(s)))
+                });
+                if !carried {
+                    ctx.fail("l4-routes", vs, format!("TCP route for port {port:?} has no TCP server"));
+                }
             }
         }
     }
