@@ -4,6 +4,8 @@
 //! [`crate::validate`] reports it, with the field path of the spec text it came from. Rendering
 //! only runs on a model that validated without errors.
 
+pub mod access;
+
 use crate::api::v1alpha1::*;
 use k8s_openapi::api::core::v1::ResourceRequirements;
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
@@ -30,6 +32,8 @@ pub struct Model {
     pub demo: Option<DemoModel>,
     /// The east-west gateway workload, when enabled.
     pub east_west: Option<WorkloadModel>,
+    /// JWT providers and access rules, by the workload that enforces them.
+    pub access: access::AccessModel,
 }
 
 /// A resolved gateway.
@@ -702,6 +706,7 @@ pub fn resolve(instance: &str, spec: &MeshIngressSpec) -> Model {
         })
         .collect();
 
+    let access = access::resolve(spec, &gateways, &workloads, &routes);
     Model {
         instance: instance.to_string(),
         spec: spec.clone(),
@@ -712,6 +717,7 @@ pub fn resolve(instance: &str, spec: &MeshIngressSpec) -> Model {
         routes,
         demo,
         east_west: east_west(spec),
+        access,
     }
 }
 

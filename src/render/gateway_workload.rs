@@ -178,6 +178,7 @@ pub fn service_annotations(workload: &WorkloadModel) -> BTreeMap<String, String>
     if gateway.external_dns.enabled && !workload.hosts.is_empty() && lb.provider != Provider::AwsAlb {
         annotations.extend(external_dns_annotations(&gateway.external_dns, &workload.hosts));
     }
+    annotations.extend(super::gateway_topology::service_annotations(gateway));
     annotations.extend(gateway.service.annotations.clone());
     annotations
 }
@@ -265,13 +266,14 @@ pub fn deployment(
     if let Some(network) = network {
         labels.insert(NETWORK_LABEL.to_string(), network.to_string());
     }
-    let annotations = BTreeMap::from([
+    let mut annotations = BTreeMap::from([
         ("inject.istio.io/templates".to_string(), "gateway".to_string()),
         ("prometheus.io/path".to_string(), "/stats/prometheus".to_string()),
         ("prometheus.io/port".to_string(), "15020".to_string()),
         ("prometheus.io/scrape".to_string(), "true".to_string()),
         ("sidecar.istio.io/inject".to_string(), "true".to_string()),
     ]);
+    annotations.extend(super::gateway_topology::pod_annotations(gateway));
     let topology_key = match spec_workload.topology_spread {
         TopologySpread::None => None,
         TopologySpread::Zone => Some("topology.kubernetes.io/zone"),
