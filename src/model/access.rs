@@ -53,6 +53,9 @@ pub struct TargetModel {
     pub http_ports: Vec<u32>,
     /// Ports of other (`TLS`) servers, where only connection-level conditions apply, ascending.
     pub tcp_ports: Vec<u32>,
+    /// Ports where every server redirects to HTTPS (so no request reaches a backend, except ACME
+    /// HTTP-01 challenges), ascending.
+    pub redirect_ports: Vec<u32>,
     /// Whether an ACME HTTP-01 solver answers challenges through one of the target's gateways.
     pub http01: bool,
 }
@@ -129,6 +132,18 @@ pub fn resolve(
                 ports.sort_unstable();
                 ports.dedup();
             }
+            let servers_on = |port: u32| {
+                workload
+                    .gateways
+                    .iter()
+                    .flat_map(|&g| gateways[g].servers.iter())
+                    .filter(move |s| s.port == port)
+            };
+            let redirect_ports: Vec<u32> = http_ports
+                .iter()
+                .copied()
+                .filter(|&p| servers_on(p).all(|s| s.protocol == ServerProtocol::Http && s.https_redirect))
+                .collect();
             TargetModel {
                 name: workload.gateways.first().map(|&g| gateways[g].name.clone()).unwrap_or_default(),
                 namespace: workload.namespace.clone(),
@@ -139,6 +154,7 @@ pub fn resolve(
                 rules: Vec::new(),
                 http_ports,
                 tcp_ports,
+                redirect_ports,
                 http01: workload.gateways.iter().any(|&g| gateways[g].http01),
             }
         })

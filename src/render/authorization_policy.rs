@@ -331,7 +331,8 @@ fn scope(target: &TargetModel, rule: &RuleModel) -> Operation {
     }
 }
 
-/// One Istio rule from a scope and its source conditions, with the TCP and ACME adjustments.
+/// One Istio rule from a scope and its source conditions, with the port adjustments: TCP ports,
+/// redirect-only ports and ACME challenges.
 fn finish(
     target: &TargetModel,
     rule: &RuleModel,
@@ -346,11 +347,26 @@ fn finish(
         || !source.not_request_principals.is_empty()
         || !when.is_empty()
         || rule.action() == AccessAction::Custom;
+    let restricts = rule.action() != AccessAction::Deny;
+    let redirect: Vec<String> = target.redirect_ports.iter().map(u32::to_string).collect();
     if http_scope && !target.tcp_ports.is_empty() && operation.ports.is_empty() {
         operation.ports = target.http_ports.iter().map(u32::to_string).collect();
     }
+    // Requests on a port that only redirects to HTTPS never reach a backend: a restriction there would
+    // only turn the redirect into a 403 (or an external authorization round trip).
+    if restricts && rule.spec.to.ports.is_empty() {
+        if operation.ports.is_empty() {
+            operation.not_ports = redirect;
+        } else {
+            let kept: Vec<String> =
+                operation.ports.iter().filter(|p| !redirect.contains(p)).cloned().collect();
+            if !kept.is_empty() {
+                operation.ports = kept;
+            }
+        }
+    }
     let mut to = vec![operation];
-    if target.http01 && rule.action() != AccessAction::Deny {
+    if target.http01 && restricts {
         to = exempt_acme(to.remove(0));
     }
     let to: Vec<To> =
@@ -359,29 +375,33 @@ fn finish(
     Rule { from, to, when }
 }
 
-/// Leave ACME HTTP-01 challenges on port 80 out of an operation.
+/// Leave ACME HTTP-01 challenges on port 80 out of an operation that covers port 80.
 fn exempt_acme(operation: Operation) -> Vec<Operation> {
     let acme_port = ACME_PORT.to_string();
+    let covers = if operation.ports.is_empty() {
+        !operation.not_ports.contains(&acme_port)
+    } else {
+        operation.ports.contains(&acme_port)
+    };
+    if !covers {
+        return vec![operation];
+    }
     let challenge = |mut o: Operation| {
         o.ports = vec![acme_port.clone()];
+        o.not_ports.clear();
         add_all(&mut o.not_paths, &[ACME_CHALLENGE_PATHS.to_string()]);
         o
     };
-    if operation.ports.is_empty() {
-        let mut elsewhere = operation.clone();
-        elsewhere.not_ports = vec![acme_port.clone()];
-        return vec![elsewhere, challenge(operation)];
-    }
-    if !operation.ports.contains(&acme_port) {
-        return vec![operation];
-    }
     let mut elsewhere = operation.clone();
-    elsewhere.ports.retain(|p| p != &acme_port);
-    if elsewhere.ports.is_empty() {
-        vec![challenge(operation)]
+    if operation.ports.is_empty() {
+        elsewhere.not_ports.push(acme_port.clone());
     } else {
-        vec![elsewhere, challenge(operation)]
+        elsewhere.ports.retain(|p| p != &acme_port);
+        if elsewhere.ports.is_empty() {
+            return vec![challenge(operation)];
+        }
     }
+    vec![elsewhere, challenge(operation)]
 }
 
 #[cfg(test)]
@@ -444,6 +464,8 @@ mod tests {
         assert_eq!(split[1].not_paths, [ACME_CHALLENGE_PATHS]);
         let https_only = Operation { ports: vec!["443".into()], ..Default::default() };
         assert_eq!(exempt_acme(https_only.clone()), [https_only]);
+        let not_80 = Operation { not_ports: vec!["80".into()], ..Default::default() };
+        assert_eq!(exempt_acme(not_80.clone()), [not_80]);
     }
 
     #[test]
