@@ -56,7 +56,8 @@ pub struct JwtProvider {
     #[serde(default)]
     pub forward_original_token: bool,
 
-    /// Claims copied into request headers for the backend after validation.
+    /// Claims copied into request headers for the backend after validation. The gateway removes a
+    /// header of the same name that a client sent (istio/istio#53212), so backends can trust it.
     #[serde(default)]
     pub output_claim_to_headers: Vec<ClaimToHeader>,
 
@@ -258,4 +259,30 @@ pub struct GatewayTopology {
     /// must be configured to send it, or every connection fails.
     #[serde(default)]
     pub proxy_protocol: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::de::DeserializeOwned;
+
+    fn same_as_empty<T: Default + DeserializeOwned + PartialEq + std::fmt::Debug>() {
+        let read: T = serde_json::from_value(serde_json::json!({})).unwrap();
+        assert_eq!(T::default(), read);
+    }
+
+    #[test]
+    fn defaults_in_code_equal_defaults_in_yaml() {
+        same_as_empty::<AccessScope>();
+        same_as_empty::<AccessSource>();
+        same_as_empty::<JwtRequirement>();
+        same_as_empty::<GatewayTopology>();
+    }
+
+    #[test]
+    fn actions_use_istio_spelling() {
+        let rule: AccessRule = serde_json::from_value(serde_json::json!({"action": "CUSTOM"})).unwrap();
+        assert_eq!(rule.action, AccessAction::Custom);
+        assert_eq!(AccessRule::default().action.as_str(), "ALLOW");
+    }
 }
