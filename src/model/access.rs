@@ -284,3 +284,47 @@ fn gateway_scope(gateways: &[GatewayModel], target: &TargetModel, gateway: usize
         (Vec::new(), ports)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::api::v1alpha1::*;
+    use crate::model::resolve;
+
+    fn spec(yaml: serde_json::Value) -> MeshIngressSpec {
+        serde_json::from_value(yaml).unwrap()
+    }
+
+    #[test]
+    fn rules_land_on_the_workload_and_providers_where_used() {
+        let spec = spec(serde_json::json!({
+            "domains": ["a.example.com"],
+            "gateways": [
+                {"name": "public", "workload": {"name": "istio-ingressgateway"}},
+                {"name": "partner", "workload": {"name": "istio-ingressgateway"},
+                 "servers": [{"port": 8443, "protocol": "HTTPS", "hosts": ["p.example.com"]}],
+                 "access": [{"from": [{"jwt": {"providers": ["idp"]}}]}]},
+                {"name": "other"}
+            ],
+            "jwtProviders": [
+                {"name": "idp", "issuer": "https://idp.example.com"},
+                {"name": "spare", "issuer": "https://spare.example.com", "gateways": ["other"]}
+            ],
+            "routes": [{"name": "r", "namespace": "n", "gateways": ["public", "partner"],
+                        "access": [{"action": "DENY", "to": {"paths": ["/x"]}}]}]
+        }));
+        let model = resolve("t", &spec);
+        let shared = &model.access.targets[0];
+        assert_eq!(shared.gateways, [0, 1]);
+        assert_eq!(shared.providers, [0]);
+        // The partner gateway's own port is its scope on the shared workload.
+        assert_eq!(shared.rules[0].policy, "partner-access-0");
+        assert_eq!(shared.rules[0].ports, [8443]);
+        // The route binds both gateways of one workload: one policy, named after the first.
+        let route_rules: Vec<_> = shared.rules.iter().filter(|r| r.route.is_some()).collect();
+        assert_eq!(route_rules.len(), 1);
+        assert_eq!(route_rules[0].policy, "public-n-r-access-0");
+        assert_eq!(route_rules[0].hosts, ["a.example.com"]);
+        assert_eq!(shared.redirect_ports, [80]);
+        assert_eq!(model.access.targets[1].providers, [1]);
+    }
+}
