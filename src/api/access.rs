@@ -255,8 +255,10 @@ pub struct GatewayTopology {
 
     /// The load balancer sends the PROXY protocol, and the gateway reads the client's address from it.
     /// With `loadBalancer.provider: aws-nlb` the NLB is told to send it
-    /// (`service.beta.kubernetes.io/aws-load-balancer-proxy-protocol: "*"`); other load balancers
-    /// must be configured to send it, or every connection fails.
+    /// (`service.beta.kubernetes.io/aws-load-balancer-proxy-protocol: "*"`), and its health check
+    /// becomes TCP on each traffic port, because the status port does not read the PROXY header
+    /// (istio/istio#25875); other load balancers must be configured to send it, or every connection
+    /// fails.
     #[serde(default)]
     pub proxy_protocol: bool,
 }

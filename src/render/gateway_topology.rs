@@ -3,6 +3,12 @@
 //! `X-Forwarded-For` hops, PROXY protocol), and, behind an AWS NLB, the Service annotation that
 //! makes the NLB send the PROXY protocol. Both ends must agree: a gateway that expects the PROXY
 //! protocol rejects connections without it, and one that does not expect it cannot parse them.
+//!
+//! The NLB also sends the PROXY header on health check connections, and the gateway's status port
+//! (15021, `/healthz/ready`) does not read it, so an HTTP check there fails with 400 and every target
+//! goes unhealthy (istio/istio#25875, #39868). With the PROXY protocol the NLB checks TCP on each
+//! traffic port instead: Envoy opens a gateway port only once its Gateway configuration arrived, and
+//! the AWS Load Balancer Controller still removes pods that are not ready from the targets.
 
 use crate::api::v1alpha1::{Gateway, GatewayTopology, Provider};
 use std::collections::BTreeMap;
@@ -42,7 +48,12 @@ pub fn pod_annotations(gateway: &Gateway) -> BTreeMap<String, String> {
 pub fn service_annotations(gateway: &Gateway) -> BTreeMap<String, String> {
     let proxy_protocol = gateway.gateway_topology.as_ref().is_some_and(|t| t.proxy_protocol);
     if proxy_protocol && gateway.load_balancer.provider == Provider::AwsNlb {
-        BTreeMap::from([(AWS_PROXY_PROTOCOL_ANNOTATION.to_string(), "*".to_string())])
+        let aws = |key: &str| format!("service.beta.kubernetes.io/aws-load-balancer-{key}");
+        BTreeMap::from([
+            (AWS_PROXY_PROTOCOL_ANNOTATION.to_string(), "*".to_string()),
+            (aws("healthcheck-protocol"), "tcp".to_string()),
+            (aws("healthcheck-port"), "traffic-port".to_string()),
+        ])
     } else {
         BTreeMap::new()
     }
@@ -59,6 +70,23 @@ mod tests {
         assert_eq!(
             proxy_config(&both).as_deref(),
             Some(r#"{"gatewayTopology":{"numTrustedProxies":1,"proxyProtocol":{}}}"#)
+        );
+    }
+
+    #[test]
+    fn an_nlb_sending_proxy_protocol_is_health_checked_over_tcp() {
+        let mut gateway = Gateway {
+            gateway_topology: Some(GatewayTopology { num_trusted_proxies: None, proxy_protocol: true }),
+            ..Default::default()
+        };
+        assert!(service_annotations(&gateway).is_empty(), "no preset: nothing to tell the load balancer");
+        gateway.load_balancer.provider = Provider::AwsNlb;
+        let annotations = service_annotations(&gateway);
+        assert_eq!(annotations[AWS_PROXY_PROTOCOL_ANNOTATION], "*");
+        assert_eq!(annotations["service.beta.kubernetes.io/aws-load-balancer-healthcheck-protocol"], "tcp");
+        assert_eq!(
+            annotations["service.beta.kubernetes.io/aws-load-balancer-healthcheck-port"],
+            "traffic-port"
         );
     }
 }
