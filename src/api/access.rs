@@ -171,7 +171,10 @@ pub struct AccessScope {
 
     /// Paths, in Istio's syntax: exact (`/admin`), prefix (`/admin/*`), suffix (`*.php`), `*` for
     /// any, or templates (`/users/{*}/profile`, `/static/{**}`). `/admin` alone does not cover
-    /// `/admin/users`: write `[/admin, /admin/*]`. Empty: every path.
+    /// `/admin/users`: write `[/admin, /admin/*]`. Empty: every path. Istio compares the path after
+    /// its normalization (istiod's `meshConfig.pathNormalization`), whose default keeps `//` and
+    /// `%2F`: when backends read `//admin` as `/admin`, set `MERGE_SLASHES` or
+    /// `DECODE_AND_MERGE_SLASHES` there.
     #[serde(default)]
     pub paths: Vec<String>,
 
