@@ -4,6 +4,7 @@
 //! [`crate::validate`] reports it, with the field path of the spec text it came from. Rendering
 //! only runs on a model that validated without errors.
 
+pub mod access;
 pub mod routes;
 
 use crate::api::v1alpha1::*;
@@ -38,6 +39,8 @@ pub struct Model {
     pub demo_route: Option<RouteModel>,
     /// The east-west gateway workload, when enabled.
     pub east_west: Option<WorkloadModel>,
+    /// JWT providers and access rules, by the workload that enforces them.
+    pub access: access::AccessModel,
 }
 
 /// A resolved gateway.
@@ -663,6 +666,7 @@ pub fn resolve(instance: &str, spec: &MeshIngressSpec) -> Model {
         })
         .collect();
 
+    let access = access::resolve(spec, &gateways, &workloads, &routes);
     Model {
         instance: instance.to_string(),
         spec: spec.clone(),
@@ -679,6 +683,7 @@ pub fn resolve(instance: &str, spec: &MeshIngressSpec) -> Model {
         demo,
         demo_route,
         east_west: east_west(spec),
+        access,
     }
 }
 

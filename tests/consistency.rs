@@ -730,6 +730,61 @@ fn authorization_principals() {
 }
 
 #[test]
+fn security_policies_on_gateway_pods() {
+    let gateway_policy = |name: &str, spec: Value| {
+        json!({"apiVersion": "security.istio.io/v1", "kind": "AuthorizationPolicy",
+               "metadata": meta(name, Some("istio-ingress"), json!({})), "spec": spec})
+    };
+    let authn = json!({"apiVersion": "security.istio.io/v1", "kind": "RequestAuthentication",
+        "metadata": meta("web-jwt", Some("istio-ingress"), json!({})),
+        "spec": {"selector": {"matchLabels": {"istio": "ingressgateway"}},
+                 "jwtRules": [{"issuer": "https://idp.example.com/"}]}});
+    let require_jwt = |principal: &str| {
+        gateway_policy(
+            "web-admin",
+            json!({
+            "selector": {"matchLabels": {"istio": "ingressgateway"}}, "action": "DENY",
+            "rules": [{"from": [{"source": {"notRequestPrincipals": [principal]}}],
+                       "to": [{"operation": {"paths": ["/admin/*"]}}]}]}),
+        )
+    };
+    // The way edge access renders a JWT requirement is consistent.
+    let violations = broken(|items, _| {
+        items.push(authn.clone());
+        items.push(require_jwt("https://idp.example.com//*"));
+    });
+    assert!(violations.is_empty(), "{}", violations.join("\n"));
+
+    let violations = broken(|items, _| {
+        items.push(authn.clone());
+        items.push(require_jwt("https://other.example.com/*"));
+    });
+    assert_violation(&violations, "jwt-issuer", "\"https://other.example.com/*\"");
+    let violations = broken(|items, _| items.push(require_jwt("*")));
+    assert_violation(&violations, "jwt-issuer", "\"*\"");
+
+    let violations = broken(|items, _| {
+        items.push(gateway_policy(
+            "office-only",
+            json!({
+            "selector": {"matchLabels": {"istio": "ingressgateway"}}, "action": "ALLOW",
+            "rules": [{"from": [{"source": {"remoteIpBlocks": ["203.0.113.0/24"]}}]}]}),
+        ));
+    });
+    assert_violation(&violations, "gateway-allow", "deny every request");
+
+    let violations = broken(|items, _| {
+        items.push(gateway_policy(
+            "typo",
+            json!({
+            "selector": {"matchLabels": {"istio": "ingress-gateway"}}, "action": "DENY",
+            "rules": [{"to": [{"operation": {"paths": ["/internal/*"]}}]}]}),
+        ));
+    });
+    assert_violation(&violations, "policy-selector", "matches no pods in namespace istio-ingress");
+}
+
+#[test]
 fn ownership_labels_and_duplicates() {
     let violations = broken(|items, _| {
         obj(items, "Role", "istio-ingress", "istio-ingressgateway")["metadata"]["labels"]

@@ -195,3 +195,21 @@ fn versions_agree_everywhere() {
     }
     assert!(checked >= 8, "expected image tags and plugin versions to check, found {checked}");
 }
+
+#[test]
+fn readme_edge_access_example_renders() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let example = blocks(&readme, "yaml").into_iter().find(|b| b.starts_with("# edge access")).unwrap();
+    let output = render(&example);
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    for name in [
+        "external-jwt",
+        "external-no-internal",
+        "external-shop-shop-admin",
+        "external-monitoring-grafana-office-or-sso",
+    ] {
+        assert!(stdout.contains(&format!("name: {name}\n")), "README promises {name}");
+    }
+    assert!(!stdout.contains("action: ALLOW"), "edge access never renders ALLOW policies");
+}

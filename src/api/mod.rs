@@ -4,6 +4,7 @@
 //! then deserializes into the typed [`v1alpha1::MeshIngressSpec`]. Semantic rules (cross-references,
 //! host coverage, conflicts) live in [`crate::validate`].
 
+pub mod access;
 pub mod configmap;
 pub mod decode;
 pub mod reference;

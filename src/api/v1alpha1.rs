@@ -15,6 +15,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+pub use super::access::*;
+
 /// The spec of a MeshIngress: one Istio ingress stack (gateway workloads, Istio Gateways,
 /// certificates, issuers, mTLS and authorization policies, routes, a demo app).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -93,6 +95,10 @@ pub struct MeshIngressSpec {
     /// config in the package defines are only reported. Never name an instance that still has a config.
     #[serde(default)]
     pub replaces: Vec<String>,
+    /// JWT issuers whose tokens gateways validate (RequestAuthentication); access rules name them in
+    /// `from[].jwt.providers`.
+    #[serde(default)]
+    pub jwt_providers: Vec<JwtProvider>,
 }
 
 // `Default` must equal what serde reads from `{}` (a test checks it): configs built in code (the
@@ -115,6 +121,7 @@ impl Default for MeshIngressSpec {
             argocd: Argocd::default(),
             telemetry: None,
             replaces: Vec::new(),
+            jwt_providers: Vec::new(),
         }
     }
 }
@@ -158,6 +165,18 @@ pub struct Gateway {
     /// `spec.domains`; behind an `aws-alb`, which terminates TLS, HTTP on 80 only.
     #[serde(default)]
     pub servers: Vec<Server>,
+
+    /// Access rules for every request this gateway serves (AuthorizationPolicies on its workload):
+    /// IP allow-lists, required JWTs, denied paths, external authorization. Every rule restricts
+    /// only its own scope (`ALLOW` rules are rendered as Istio `DENY` policies), so no rule makes the
+    /// gateway deny what it does not name. See also `spec.routes[].access`.
+    #[serde(default)]
+    pub access: Vec<AccessRule>,
+
+    /// How the gateway learns the client's address behind a load balancer (for `remoteIpBlocks`).
+    /// Unset: from the connection (and `X-Forwarded-For` is not trusted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gateway_topology: Option<GatewayTopology>,
 }
 
 /// Who a gateway serves.
@@ -985,6 +1004,12 @@ pub struct Route {
     /// a gateway port are forwarded to weighted destinations.
     #[serde(default)]
     pub tcp: Vec<TcpRule>,
+    /// Access rules for requests to this route's hosts on each gateway it binds (AuthorizationPolicies
+    /// on the gateway workloads, in the gateway namespace). They apply to every request for those
+    /// hosts, so narrow them with `to.paths` when another route serves the same host; requests for
+    /// other routes' hosts are never affected, `ALLOW` rules included.
+    #[serde(default)]
+    pub access: Vec<AccessRule>,
 }
 
 /// One HTTP rule of a route: which requests (`match` or `matches`), what happens to them (exactly

@@ -188,6 +188,7 @@ pub fn service_annotations(workload: &WorkloadModel) -> BTreeMap<String, String>
     if gateway.external_dns.enabled && !workload.hosts.is_empty() && lb.provider != Provider::AwsAlb {
         annotations.extend(external_dns_annotations(&gateway.external_dns, &workload.hosts));
     }
+    annotations.extend(super::gateway_topology::service_annotations(gateway));
     annotations.extend(gateway.service.annotations.clone());
     annotations
 }
@@ -283,7 +284,8 @@ pub fn deployment(
         ("prometheus.io/port".to_string(), "15020".to_string()),
         ("prometheus.io/scrape".to_string(), "true".to_string()),
     ]);
-    // The user's annotations win over the scraping defaults, not over what injection needs.
+    annotations.extend(super::gateway_topology::pod_annotations(gateway));
+    // The user's annotations win over the defaults and the topology, not over what injection needs.
     annotations.extend(spec_workload.pod_annotations.clone());
     annotations.extend(PROTECTED_POD_ANNOTATIONS.iter().map(|(k, v)| (k.to_string(), v.to_string())));
     let topology_key = match spec_workload.topology_spread {

@@ -4,10 +4,12 @@
 //! gateway, namespace or route from the config removes its file too.
 
 pub mod alb;
+pub mod authorization_policy;
 pub mod certificates;
 pub mod demo_app;
 pub mod destination_rules;
 pub mod eastwest;
+pub mod gateway_topology;
 pub mod gateway_workload;
 pub mod istio_gateway;
 pub mod labels;
@@ -15,6 +17,7 @@ pub mod mtls;
 pub mod namespaces;
 pub mod network_policy;
 pub mod record;
+pub mod request_authentication;
 pub mod routes;
 pub mod telemetry;
 pub mod waves;
@@ -79,6 +82,8 @@ pub fn render(model: &Model) -> Result<Vec<Generated>, Error> {
     }
     out.extend(eastwest::render(model)?);
     out.extend(mtls::render(model)?);
+    out.extend(request_authentication::render(model)?);
+    out.extend(authorization_policy::render(model)?);
     out.extend(telemetry::render(model)?);
     out.extend(routes::render(model)?);
     out.extend(destination_rules::render(model)?);

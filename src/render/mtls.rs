@@ -71,7 +71,8 @@ fn authorization(
     };
     let allow = |source: Source| AuthorizationPolicySpec {
         action: Some("ALLOW".to_string()),
-        rules: vec![Rule { from: vec![From { source }] }],
+        rules: vec![Rule { from: vec![From { source }], ..Default::default() }],
+        ..Default::default()
     };
     // An ALLOW-less policy with no rules matches nothing, so it denies every request: the documented
     // Istio idiom for default deny. The ALLOW policies below then open exactly what is needed.

@@ -602,31 +602,49 @@ pub struct PeerMtls {
 
 /// AuthorizationPolicy spec. An empty spec denies everything in its scope.
 #[derive(Clone, Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct AuthorizationPolicySpec {
+    /// Workloads (in the policy's namespace) it applies to; none: the whole namespace.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub selector: Option<WorkloadSelector>,
+    /// Gateway API Gateways it applies to (exclusive with `selector`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub target_refs: Vec<PolicyTargetReference>,
     /// Action.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub action: Option<String>,
+    /// `CUSTOM`: the extension provider.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provider: Option<ProviderRef>,
     /// Rules.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub rules: Vec<Rule>,
 }
 
-/// An authorization rule.
-#[derive(Clone, Debug, Default, Serialize)]
+/// An authorization rule: it matches when `from`, `to` and `when` all match.
+#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct Rule {
     /// Sources (any).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub from: Vec<From>,
+    /// Operations (any).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub to: Vec<To>,
+    /// Further conditions (all).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub when: Vec<Condition>,
 }
 
 /// A source clause.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct From {
     /// Source.
     pub source: Source,
 }
 
-/// Request source.
-#[derive(Clone, Debug, Default, Serialize)]
+/// Request source; every field set must match.
+#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Source {
     /// Peer identities.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -634,6 +652,69 @@ pub struct Source {
     /// Peer namespaces.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub namespaces: Vec<String>,
+    /// JWT principals (`<iss>/<sub>`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub request_principals: Vec<String>,
+    /// JWT principals that must not match.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub not_request_principals: Vec<String>,
+    /// Direct peer addresses.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ip_blocks: Vec<String>,
+    /// Direct peer addresses that must not match.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub not_ip_blocks: Vec<String>,
+    /// Client addresses (X-Forwarded-For or PROXY protocol).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub remote_ip_blocks: Vec<String>,
+    /// Client addresses that must not match.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub not_remote_ip_blocks: Vec<String>,
+}
+
+/// An operation clause.
+#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct To {
+    /// Operation.
+    pub operation: Operation,
+}
+
+/// Request operation; every field set must match.
+#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Operation {
+    /// Hosts (`Host` header, case-insensitive; a leading or trailing `*` is a suffix or prefix match).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub hosts: Vec<String>,
+    /// Destination ports (strings).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ports: Vec<String>,
+    /// Destination ports that must not match.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub not_ports: Vec<String>,
+    /// Methods.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub methods: Vec<String>,
+    /// Paths.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub paths: Vec<String>,
+    /// Paths that must not match.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub not_paths: Vec<String>,
+}
+
+/// A condition on a request attribute.
+#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Condition {
+    /// Attribute, such as `request.auth.claims[groups]`.
+    pub key: String,
+    /// Values, one of which must match.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub values: Vec<String>,
+    /// Values none of which may match.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub not_values: Vec<String>,
 }
 
 /// Telemetry spec.
@@ -658,4 +739,91 @@ pub struct Tracing {
 pub struct ProviderRef {
     /// Name.
     pub name: String,
+}
+
+/// A workload selector of a security policy.
+#[derive(Clone, Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkloadSelector {
+    /// Pod labels, all of which must match.
+    pub match_labels: BTreeMap<String, String>,
+}
+
+/// A policy attachment to a Gateway API object (`targetRefs`).
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct PolicyTargetReference {
+    /// API group, `gateway.networking.k8s.io`.
+    pub group: String,
+    /// Kind, `Gateway`.
+    pub kind: String,
+    /// Name, in the policy's namespace.
+    pub name: String,
+}
+
+/// RequestAuthentication spec.
+#[derive(Clone, Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RequestAuthenticationSpec {
+    /// Workloads (in the policy's namespace) it applies to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub selector: Option<WorkloadSelector>,
+    /// Gateway API Gateways it applies to (exclusive with `selector`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub target_refs: Vec<PolicyTargetReference>,
+    /// Accepted issuers.
+    pub jwt_rules: Vec<JwtRule>,
+}
+
+/// One accepted JWT issuer.
+#[derive(Clone, Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JwtRule {
+    /// Issuer (`iss`).
+    pub issuer: String,
+    /// Accepted audiences.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub audiences: Vec<String>,
+    /// JWKS URL.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub jwks_uri: Option<String>,
+    /// Inline JWKS.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub jwks: Option<String>,
+    /// Token locations: headers.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub from_headers: Vec<JwtHeader>,
+    /// Token locations: query parameters.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub from_params: Vec<String>,
+    /// Token locations: cookies.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub from_cookies: Vec<String>,
+    /// Pass the token to the backend.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub forward_original_token: bool,
+    /// Claims copied to headers.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub output_claim_to_headers: Vec<ClaimToHeader>,
+    /// Header receiving the payload.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub output_payload_to_header: Option<String>,
+}
+
+/// A JWT header location.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct JwtHeader {
+    /// Name.
+    pub name: String,
+    /// Prefix before the token.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prefix: Option<String>,
+}
+
+/// A claim copied to a header.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct ClaimToHeader {
+    /// Header.
+    pub header: String,
+    /// Claim.
+    pub claim: String,
 }

@@ -2,6 +2,7 @@
 //! all reported at once; each finding names the field path, the value and what was expected, and
 //! carries the istioctl analyzer code where one fits (`../shared/reference/istioctl-analyzer-codes.tsv`).
 
+pub mod access;
 pub mod certificates;
 pub mod gateways;
 pub mod general;
@@ -87,5 +88,6 @@ pub fn validate(model: &Model) -> Vec<KrmResult> {
     routes::check(model, &mut findings);
     multicluster::check(model, &mut findings);
     metadata::check(model, &mut findings);
+    access::check(model, &mut findings);
     findings.results
 }

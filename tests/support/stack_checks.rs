@@ -51,6 +51,13 @@
 //!   above one replica, research section 1.1).
 //! * AuthorizationPolicy principals `<trust domain>/ns/<ns>/sa/<sa>` name generated
 //!   ServiceAccounts.
+//! * Security policies with a `selector` select the pods of a workload in their namespace
+//!   (`istioctl analyze` IST0127, `authz/authorizationpolicies.go`); no generated `ALLOW`
+//!   AuthorizationPolicy selects gateway pods, because one `ALLOW` policy makes a workload deny every
+//!   request no `ALLOW` policy matches (Istio "Authorization Policy" reference, policy evaluation
+//!   order), so it would block every route it does not name; and a JWT request principal
+//!   (`<issuer>/<subject>`, split at the last `/` as `authz/model/generator.go` does) names an issuer
+//!   that a RequestAuthentication on the same pods validates (`*` needs any), or it never matches.
 //! * Ownership: every generated object has `app.kubernetes.io/managed-by: mesh-ingress`,
 //!   `app.kubernetes.io/instance` and `mesh-ingress.dev/instance` (both the instance name); no two
 //!   output objects share `(group, kind, namespace, name)`; selectors never use the mutable labels
@@ -101,6 +108,9 @@ pub const CHECKS: &[(&str, &str)] = &[
     ("hpa-replicas", "a Deployment under an HPA does not set spec.replicas"),
     ("pdb-evictable", "a PDB allows at least one voluntary eviction at the minimum replica count"),
     ("authz-principal", "AuthorizationPolicy principals name generated ServiceAccounts"),
+    ("policy-selector", "security policies with a selector select pods in their namespace (IST0127)"),
+    ("gateway-allow", "no generated ALLOW AuthorizationPolicy selects gateway pods (it would deny the rest)"),
+    ("jwt-issuer", "request principals name an issuer a RequestAuthentication on the same pods validates"),
     ("labels", "generated objects carry the ownership labels"),
     ("duplicate", "no two output objects share group, kind, namespace and name"),
     ("selector-labels", "selectors never use app.kubernetes.io/version or app.kubernetes.io/instance"),
@@ -132,6 +142,7 @@ pub fn check_stack(items: &[Value], config: &Value) -> Vec<String> {
     check_injection(&mut ctx);
     check_references(&mut ctx);
     check_authorization(&mut ctx);
+    check_security_policies(&mut ctx);
     check_ownership(&mut ctx);
     check_annotations(&mut ctx);
     ctx.out
@@ -1615,6 +1626,85 @@ fn check_references(ctx: &mut Ctx<'_>) {
 // Authorization
 
 /// `authz-principal`: principals and serviceAccounts of AuthorizationPolicy sources.
+fn check_security_policies(ctx: &mut Ctx<'_>) {
+    let gateway_pods = ctx.gateway_workloads();
+    for kind in ["AuthorizationPolicy", "RequestAuthentication", "PeerAuthentication"] {
+        for policy in ctx.gen_of("security.istio.io", kind) {
+            let selector = &policy["spec"]["selector"]["matchLabels"];
+            if selector.is_null() {
+                continue;
+            }
+            let selected = ctx.workloads_selected_by_map(selector, Some(namespace(policy)));
+            if selected.is_empty() {
+                ctx.fail(
+                    "policy-selector",
+                    policy,
+                    format!(
+                        "spec.selector.matchLabels {selector} matches no pods in namespace {}",
+                        namespace(policy)
+                    ),
+                );
+                continue;
+            }
+            let on_gateway = selected.iter().any(|w| gateway_pods.iter().any(|g| std::ptr::eq(*w, *g)));
+            if kind == "AuthorizationPolicy"
+                && on_gateway
+                && policy["spec"]["action"].as_str().is_none_or(|a| a == "ALLOW")
+            {
+                ctx.fail(
+                    "gateway-allow",
+                    policy,
+                    "an ALLOW policy on gateway pods makes them deny every request no ALLOW policy matches",
+                );
+            }
+            if kind != "AuthorizationPolicy" {
+                continue;
+            }
+            // Issuers validated on these pods.
+            let mut issuers: BTreeSet<String> = BTreeSet::new();
+            let mut any_request_authentication = false;
+            for authn in ctx.all("security.istio.io", "RequestAuthentication") {
+                let labels = &authn["spec"]["selector"]["matchLabels"];
+                let applies = namespace(authn) == namespace(policy)
+                    && (labels.is_null() || selected.iter().any(|w| map_selects(labels, &pod_labels(w))));
+                if applies {
+                    any_request_authentication = true;
+                    issuers.extend(
+                        array(&authn["spec"]["jwtRules"])
+                            .iter()
+                            .filter_map(|r| r["issuer"].as_str())
+                            .map(str::to_string),
+                    );
+                }
+            }
+            for (i, rule) in array(&policy["spec"]["rules"]).iter().enumerate() {
+                for from in array(&rule["from"]) {
+                    let source = &from["source"];
+                    let principals = array(&source["requestPrincipals"])
+                        .iter()
+                        .chain(array(&source["notRequestPrincipals"]));
+                    for principal in principals.filter_map(Value::as_str) {
+                        let known = if principal == "*" {
+                            any_request_authentication
+                        } else {
+                            principal.rsplit_once('/').is_some_and(|(issuer, _)| issuers.contains(issuer))
+                        };
+                        if !known {
+                            ctx.fail(
+                                "jwt-issuer",
+                                policy,
+                                format!(
+                                    "spec.rules[{i}] request principal {principal:?}: no RequestAuthentication on the same pods validates its issuer"
+                                ),
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 fn check_authorization(ctx: &mut Ctx<'_>) {
     let trust_domain = ctx.facts.trust_domain.clone();
     for policy in ctx.gen_of("security.istio.io", "AuthorizationPolicy") {
