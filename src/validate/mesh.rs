@@ -3,8 +3,8 @@
 use super::names;
 use super::{Findings, text};
 use crate::api::v1alpha1::*;
-use crate::model::{Model, istio_host_matches};
-use crate::render::namespaces::is_reserved_namespace;
+use crate::model::{Model, istio_host_matches, server_host_admits, server_host_name};
+use crate::render::namespaces::is_system_namespace;
 use serde_json::{Value, json};
 
 /// Run the mesh rules.
@@ -39,7 +39,16 @@ fn namespaces(model: &Model, f: &mut Findings) {
                     ns.name
                 ),
             );
-        } else if is_reserved_namespace(model, &ns.name) {
+        } else if let Some(gateway) = model.gateways.iter().find(|g| g.external && g.namespace == ns.name) {
+            f.error(
+                &at,
+                text(&ns.name),
+                format!(
+                    "{:?} is the namespace of the external gateway workload of {}, which its own installer manages; namespace-wide mTLS rules there would change those gateways",
+                    ns.name, gateway.path
+                ),
+            );
+        } else if is_system_namespace(&ns.name) {
             f.error(
                 &at,
                 text(&ns.name),
@@ -80,13 +89,14 @@ fn gateway_exists(model: &Model, name: &str, at: &str, f: &mut Findings) -> bool
 }
 
 /// Every host of a VirtualService must be served by each gateway it binds (IST0132); otherwise the
-/// route never receives traffic through that gateway.
+/// route never receives traffic through that gateway. A server host's namespace part (`shop/`, `./`)
+/// admits only VirtualServices of that namespace.
 fn hosts_served(
     model: &Model,
     gateway: &str,
     hosts: &[String],
     hosts_path: &str,
-    what: &str,
+    (route_namespace, what): (&str, &str),
     f: &mut Findings,
 ) {
     let Some(gateway) = model.gateways.iter().find(|g| g.name == gateway) else {
@@ -99,14 +109,25 @@ fn hosts_served(
         .flat_map(|s| s.hosts.iter().cloned())
         .collect();
     for host in hosts {
-        if !served.iter().any(|pattern| istio_host_matches(pattern, host)) {
+        let matched = served.iter().any(|pattern| {
+            server_host_admits(pattern, route_namespace, &gateway.namespace)
+                && istio_host_matches(server_host_name(pattern), host)
+        });
+        if !matched {
             f.error(
                 hosts_path,
                 text(host),
                 format!(
-                    "one or more host {host:?} defined in VirtualService {what} not found in Gateway {:?} (serves: {}); add it to the gateway's hosts or spec.domains",
+                    "one or more host {host:?} defined in VirtualService {what} not found in Gateway {:?} (serves: {}); {}",
                     gateway.name,
-                    served.join(", ")
+                    served.join(", "),
+                    if served.iter().any(|p| istio_host_matches(server_host_name(p), host)) {
+                        format!(
+                            "the servers that match it admit VirtualServices of other namespaces only (a \"<namespace>/\" host prefix); route from one of those or widen the prefix to \"*/\" (this route is in {route_namespace})"
+                        )
+                    } else {
+                        "add it to the gateway's hosts or spec.domains".to_string()
+                    }
                 ),
             )
             .set_code("IST0132");
@@ -138,7 +159,7 @@ fn routes(model: &Model, f: &mut Findings) {
             } else if gateway_exists(model, gateway, at, f) && !binds_mesh {
                 // A route that also binds `mesh` may name in-mesh hosts its gateways do not serve.
                 let what = format!("{}/{}", route.namespace, route.name);
-                hosts_served(model, gateway, &route.hosts, &route.hosts_path, &what, f);
+                hosts_served(model, gateway, &route.hosts, &route.hosts_path, (&route.namespace, &what), f);
             }
         }
         if route.hosts.is_empty() {
@@ -268,7 +289,7 @@ fn demo(model: &Model, f: &mut Findings) {
             &demo.gateway,
             std::slice::from_ref(&demo.host),
             host_at,
-            &format!("{}/{}", demo.namespace, demo.name),
+            (&demo.namespace, &format!("{}/{}", demo.namespace, demo.name)),
             f,
         );
     }
