@@ -921,6 +921,94 @@ mod tests {
     }
 
     #[test]
+    fn server_hosts_with_namespace_parts() {
+        assert_eq!(split_server_host("shop/a.example.com"), (Some("shop"), "a.example.com"));
+        assert_eq!(split_server_host("a.example.com"), (None, "a.example.com"));
+        assert!(server_host_admits("a.example.com", "shop", "istio-ingress"));
+        assert!(server_host_admits("*/a.example.com", "shop", "istio-ingress"));
+        assert!(server_host_admits("shop/a.example.com", "shop", "istio-ingress"));
+        assert!(!server_host_admits("shop/a.example.com", "docs", "istio-ingress"));
+        assert!(server_host_admits("./a.example.com", "istio-ingress", "istio-ingress"));
+        assert!(!server_host_admits("./a.example.com", "shop", "istio-ingress"));
+        // One port's virtual hosts are shared whatever namespaces they admit.
+        assert!(hosts_overlap(&["shop/a.example.com".into()], &["docs/*.example.com".into()]));
+        assert!(!hosts_overlap(&["shop/a.example.com".into()], &["b.example.com".into()]));
+    }
+
+    fn external_gateway(name: &str, certificate: &str) -> Gateway {
+        Gateway {
+            name: name.into(),
+            workload: Workload {
+                external: true,
+                namespace: Some("aks-istio-ingress".into()),
+                labels: BTreeMap::from([("istio".into(), "aks-istio-ingressgateway-external".into())]),
+                ..Default::default()
+            },
+            servers: vec![Server {
+                port: 443,
+                protocol: ServerProtocol::Https,
+                tls: Some(ServerTls { certificate: Some(certificate.into()), ..Default::default() }),
+                ..Default::default()
+            }],
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn external_workloads_place_gateways_certificates_and_issuers() {
+        let spec = MeshIngressSpec {
+            domains: vec!["shop.example.com".into()],
+            gateways: vec![
+                external_gateway("shop", "shop"),
+                external_gateway("api", "api"),
+                Gateway { name: "internal".into(), ..Default::default() },
+            ],
+            certificates: vec![
+                Certificate { name: "shop".into(), ..Default::default() },
+                Certificate { name: "api".into(), ..Default::default() },
+                Certificate { name: "unused".into(), issuer: Some("corp".into()), ..Default::default() },
+            ],
+            issuers: vec![
+                Issuer { name: "team".into(), kind: IssuerKind::Issuer, ..Default::default() },
+                Issuer { name: "corp".into(), external: true, ..Default::default() },
+            ],
+            namespaces: vec![AppNamespace { name: "app".into(), ..Default::default() }],
+            routes: vec![Route {
+                name: "r".into(),
+                namespace: "app".into(),
+                gateways: vec!["api".into()],
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        let model = resolve("i", &spec);
+        // Both external gateways bind the same pods, so they share one (unrendered) workload.
+        assert_eq!(model.gateways[0].workload, model.gateways[1].workload);
+        let external = model.workloads.iter().find(|w| w.external).unwrap();
+        assert_eq!(external.gateways, [0, 1]);
+        assert_eq!(external.namespace, "aks-istio-ingress");
+        assert!(!external.selector.contains_key("app"));
+        assert_eq!(model.gateway_namespace("api"), "aks-istio-ingress");
+        assert_eq!(model.gateway_namespace("internal"), "istio-ingress");
+        // Certificates follow the gateways that use them; the first certificate is also the
+        // default of the internal gateway, so it spans two namespaces (a validation error).
+        assert_eq!(model.certificates[0].gateway_namespaces, ["aks-istio-ingress", "istio-ingress"]);
+        assert_eq!(model.certificates[1].namespace, "aks-istio-ingress");
+        assert_eq!(model.certificates[2].namespace, "istio-ingress");
+        // Certificates take their declared issuer's kind; a namespaced Issuer goes where they are.
+        assert_eq!(model.certificates[0].issuer, "team");
+        assert_eq!(model.certificates[0].issuer_kind, IssuerKind::Issuer);
+        assert_eq!(model.certificates[2].issuer_kind, IssuerKind::ClusterIssuer);
+        assert_eq!(model.issuers[0].namespaces, ["aks-istio-ingress"]);
+        assert!(model.issuers[1].namespaces.is_empty());
+        // Default-deny admits any ServiceAccount of the external gateways' namespace.
+        assert_eq!(
+            model.namespaces[0].gateway_service_accounts,
+            [("aks-istio-ingress".to_string(), "*".to_string())]
+        );
+    }
+
+    #[test]
     fn user_resources_merge_over_chart_defaults() {
         let user = ResourceRequirements {
             requests: Some(BTreeMap::from([("cpu".to_string(), Quantity("500m".into()))])),

@@ -191,3 +191,44 @@ pub fn http01_issuer_for<'a>(model: &'a Model, issuer: &str) -> Option<&'a str> 
         .and_then(|a| a.solvers.iter().find_map(|s| s.http01.as_ref()))
         .map(|h| h.gateway.as_str())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::v1alpha1::{ClientCa, ServerTls as SpecTls, TlsVersion};
+
+    fn tls(credential: &str, client_ca: ClientCa) -> TlsModel {
+        TlsModel {
+            path: String::new(),
+            mode: TlsMode::Mutual,
+            certificate: None,
+            credential_name: credential.to_string(),
+            min_protocol_version: TlsVersion::Tlsv12,
+            max_protocol_version: None,
+            cipher_suites: Vec::new(),
+            subject_alt_names: Vec::new(),
+            spec: Some(SpecTls { client_ca: Some(client_ca), ..Default::default() }),
+        }
+    }
+
+    #[test]
+    fn client_ca_names_follow_istios_secret_server() {
+        let secret = |name: &str| ClientCa { secret_name: Some(name.to_string()), config_map_name: None };
+        // Istio's own convention needs no field.
+        assert_eq!(ca_cert_credential_name(&tls("api", secret("api-cacert")), "ns"), None);
+        // A CA-only bundle is served for -cacert names, which fall back to the bare Secret.
+        assert_eq!(
+            ca_cert_credential_name(&tls("api", secret("partner-ca")), "ns").as_deref(),
+            Some("partner-ca-cacert")
+        );
+        assert_eq!(
+            ca_cert_credential_name(&tls("api", secret("partner-cacert")), "ns").as_deref(),
+            Some("partner-cacert")
+        );
+        let config_map = ClientCa { secret_name: None, config_map_name: Some("bundle".to_string()) };
+        assert_eq!(
+            ca_cert_credential_name(&tls("api", config_map), "istio-ingress").as_deref(),
+            Some("configmap://istio-ingress/bundle")
+        );
+    }
+}

@@ -732,3 +732,41 @@ fn http01_gateway(model: &Model, name: &str, at: &str, f: &mut Findings) {
         ),
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nameservers_as_cert_manager_reads_them() {
+        for ok in [
+            "10.0.0.53",
+            "10.0.0.53:53",
+            "ns1.example.com",
+            "ns1.example.com:5353",
+            "[2001:db8::53]",
+            "[2001:db8::53]:53",
+        ] {
+            assert!(nameserver(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "",
+            "2001:db8::53",
+            "[2001:db8::53",
+            "[nope]:53",
+            "ns1.example.com:0",
+            "ns1.example.com:dns",
+            "bad_host:53",
+        ] {
+            assert!(nameserver(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn guids() {
+        assert!(is_guid("11111111-2222-3333-4444-555555555555"));
+        assert!(is_guid("aBcDeF00-2222-3333-4444-555555555555"));
+        assert!(!is_guid("11111111-2222-3333-4444-55555555555"));
+        assert!(!is_guid("not-a-guid"));
+    }
+}
