@@ -228,9 +228,9 @@ pub struct Workload {
     #[serde(default)]
     pub topology_spread: TopologySpread,
 
-    /// A NetworkPolicy that admits traffic to the gateway pods only on the Service's ports (the
-    /// servers and the status port 15021) and the proxy's metrics ports (15020, 15090), from any
-    /// source. Egress is left open: the proxy must reach istiod and every backend.
+    /// A NetworkPolicy that admits traffic to the gateway pods only on the Service's target ports (the
+    /// servers, the status port 15021 and `service.ports`) and the proxy's metrics ports (15020,
+    /// 15090), from any source. Egress is left open: the proxy must reach istiod and every backend.
     #[serde(default)]
     pub network_policy: NetworkPolicy,
 }
