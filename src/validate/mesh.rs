@@ -79,6 +79,16 @@ fn gateway_exists(model: &Model, name: &str, at: &str, f: &mut Findings) -> bool
     if model.gateways.iter().any(|g| g.name == name) {
         return true;
     }
+    if model.gateways.is_empty() {
+        // Only an east-west gateway: nothing for a route to bind.
+        f.error(
+            at,
+            text(name),
+            "Referenced gateway not found: spec.gateways is empty; add an ingress gateway to route through",
+        )
+        .set_code("IST0101");
+        return false;
+    }
     let known: Vec<&str> = model.gateways.iter().map(|g| g.name.as_str()).collect();
     let mut message = format!("Referenced gateway not found: {name:?} is not in spec.gateways");
     if let Some(s) = crate::api::decode::suggest(name, &known) {
