@@ -27,6 +27,8 @@ pub struct Model {
     pub workloads: Vec<WorkloadModel>,
     /// Certificates, in spec order.
     pub certificates: Vec<CertificateModel>,
+    /// Issuers, in spec order.
+    pub issuers: Vec<IssuerModel>,
     /// Application namespaces, in spec order.
     pub namespaces: Vec<NamespaceModel>,
     /// Routes, in spec order (the demo app's route is not among them).
@@ -50,6 +52,11 @@ pub struct GatewayModel {
     pub path: String,
     /// Istio Gateway name.
     pub name: String,
+    /// Namespace of the Istio Gateway and of the pods it configures: `spec.namespace`, or an external
+    /// workload's namespace.
+    pub namespace: String,
+    /// Whether the workload is managed elsewhere (`workload.external`).
+    pub external: bool,
     /// Scope.
     pub scope: Scope,
     /// Name of the workload it configures.
@@ -66,9 +73,13 @@ pub struct GatewayModel {
 }
 
 impl GatewayModel {
-    /// Every host any of its servers serves, sorted and deduplicated.
+    /// Every host any of its servers serves, without namespace prefixes, sorted and deduplicated.
     pub fn hosts(&self) -> Vec<String> {
-        let mut hosts: Vec<String> = self.servers.iter().flat_map(|s| s.hosts.iter().cloned()).collect();
+        let mut hosts: Vec<String> = self
+            .servers
+            .iter()
+            .flat_map(|s| s.hosts.iter().map(|h| server_host_name(h).to_string()))
+            .collect();
         hosts.sort();
         hosts.dedup();
         hosts
@@ -157,6 +168,8 @@ pub struct WorkloadModel {
     pub name: String,
     /// Namespace.
     pub namespace: String,
+    /// Managed elsewhere: nothing of it is rendered (`workload.external`).
+    pub external: bool,
     /// Field path of the first gateway that uses it.
     pub path: String,
     /// Indexes (into [`Model::gateways`]) of the gateways it serves.
@@ -217,11 +230,16 @@ pub struct CertificateModel {
     pub path: String,
     /// Name.
     pub name: String,
+    /// Namespace: that of the gateways whose servers use it (Istio reads the secret from the gateway
+    /// pods' namespace), else `spec.namespace`.
+    pub namespace: String,
+    /// Every namespace of a gateway that uses it, in gateway order; more than one is an error.
+    pub gateway_namespaces: Vec<String>,
     /// Secret name.
     pub secret_name: String,
     /// Issuer name (empty when none could be resolved).
     pub issuer: String,
-    /// Issuer kind.
+    /// Issuer kind: as written, else the named `spec.issuers` entry's, else `ClusterIssuer`.
     pub issuer_kind: IssuerKind,
     /// DNS names.
     pub dns_names: Vec<String>,
@@ -229,6 +247,36 @@ pub struct CertificateModel {
     pub dns_names_path: String,
     /// The spec entry.
     pub spec: Certificate,
+}
+
+/// A resolved issuer.
+#[derive(Clone, Debug)]
+pub struct IssuerModel {
+    /// Field path.
+    pub path: String,
+    /// Name.
+    pub name: String,
+    /// Kind.
+    pub kind: IssuerKind,
+    /// Declared as existing in the cluster: not rendered.
+    pub external: bool,
+    /// A generated `Issuer`'s namespaces: those of the certificates that use it, in spec order, else
+    /// `spec.namespace`. Empty for a ClusterIssuer.
+    pub namespaces: Vec<String>,
+    /// The spec entry.
+    pub spec: Issuer,
+}
+
+impl Model {
+    /// The namespace of the gateway named `name` (`spec.namespace` when there is none).
+    pub fn gateway_namespace(&self, name: &str) -> &str {
+        self.gateways.iter().find(|g| g.name == name).map_or(self.spec.namespace.as_str(), |g| &g.namespace)
+    }
+
+    /// The entry of `spec.issuers` named `name`, if any.
+    pub fn issuer(&self, name: &str) -> Option<&IssuerModel> {
+        self.issuers.iter().find(|i| i.name == name)
+    }
 }
 
 /// A resolved application namespace.
@@ -325,9 +373,33 @@ fn east_west(spec: &MeshIngressSpec) -> Option<WorkloadModel> {
         resources: merge_resources(gateway.workload.resources.as_ref()),
         service_type: gateway.service.type_.unwrap_or(ServiceType::LoadBalancer),
         gateway,
+        external: false,
         ports: NETWORK_GATEWAY_PORTS.iter().map(|(n, p)| (n.to_string(), *p)).collect(),
         hosts: Vec::new(),
     })
+}
+
+/// Gateways bound to the same external pods (same namespace and labels) share one workload: each takes
+/// the workload name of the first, so conflicts between their servers are checked as for a shared
+/// rendered workload.
+fn group_external_workloads(mut gateways: Vec<GatewayModel>) -> Vec<GatewayModel> {
+    for index in 0..gateways.len() {
+        if !gateways[index].external {
+            continue;
+        }
+        let first = gateways[..index]
+            .iter()
+            .find(|g| {
+                g.external
+                    && g.namespace == gateways[index].namespace
+                    && g.selector == gateways[index].selector
+            })
+            .map(|g| g.workload.clone());
+        if let Some(workload) = first {
+            gateways[index].workload = workload;
+        }
+    }
+    gateways
 }
 
 /// Default workload name for a gateway.
@@ -338,6 +410,31 @@ pub fn default_workload_name(gateway: &str) -> String {
 /// The chart's `istio` label: the workload name without its leading `istio-`.
 pub fn istio_label(workload: &str) -> String {
     workload.strip_prefix("istio-").unwrap_or(workload).to_string()
+}
+
+/// Split an Istio Gateway server host into its namespace part (`ns`, `.`, `*`, or none) and host name:
+/// `shop/a.example.com` is `(Some("shop"), "a.example.com")`.
+pub fn split_server_host(host: &str) -> (Option<&str>, &str) {
+    match host.split_once('/') {
+        Some((namespace, name)) => (Some(namespace), name),
+        None => (None, host),
+    }
+}
+
+/// The host name of a server host, without its namespace part.
+pub fn server_host_name(host: &str) -> &str {
+    split_server_host(host).1
+}
+
+/// Whether a VirtualService in `route_namespace` may bind server host `server_host` of a Gateway in
+/// `gateway_namespace`, by the server host's namespace part: none or `*` admits every namespace,
+/// `.` the gateway's own, anything else that namespace only.
+pub fn server_host_admits(server_host: &str, route_namespace: &str, gateway_namespace: &str) -> bool {
+    match split_server_host(server_host).0 {
+        None | Some("*") => true,
+        Some(".") => route_namespace == gateway_namespace,
+        Some(namespace) => route_namespace == namespace,
+    }
 }
 
 /// Whether `pattern` (an Istio host, possibly `*.suffix` or `*`) matches `host` the way Istio
@@ -353,9 +450,13 @@ pub fn istio_host_matches(pattern: &str, host: &str) -> bool {
     }
 }
 
-/// Whether two host sets overlap as Istio sees it (one host matches the other, either way).
+/// Whether two host sets overlap as Istio sees it (one host matches the other, either way), ignoring
+/// namespace parts: two servers on one port share Envoy's virtual hosts and SNI filter chains whatever
+/// namespaces they admit.
 pub fn hosts_overlap(a: &[String], b: &[String]) -> bool {
-    a.iter().any(|x| b.iter().any(|y| istio_host_matches(x, y) || istio_host_matches(y, x)))
+    a.iter().map(|x| server_host_name(x)).any(|x| {
+        b.iter().map(|y| server_host_name(y)).any(|y| istio_host_matches(x, y) || istio_host_matches(y, x))
+    })
 }
 
 /// Whether a certificate DNS name covers a host, by X.509 rules: a wildcard covers exactly one label.
@@ -518,9 +619,15 @@ pub fn resolve(instance: &str, spec: &MeshIngressSpec) -> Model {
                     }
                 })
                 .collect();
+            let external = gateway.workload.external;
             GatewayModel {
                 path,
                 name: gateway.name.clone(),
+                namespace: match (&gateway.workload.namespace, external) {
+                    (Some(namespace), true) => namespace.clone(),
+                    _ => spec.namespace.clone(),
+                },
+                external,
                 scope: gateway.scope,
                 workload,
                 selector,
@@ -530,6 +637,7 @@ pub fn resolve(instance: &str, spec: &MeshIngressSpec) -> Model {
             }
         })
         .collect();
+    let gateways = group_external_workloads(gateways);
 
     let mut workloads: Vec<WorkloadModel> = Vec::new();
     for (index, gateway) in gateways.iter().enumerate() {
@@ -538,7 +646,12 @@ pub fn resolve(instance: &str, spec: &MeshIngressSpec) -> Model {
             continue;
         }
         let spec_gateway = &gateway.spec;
-        let mut selector = BTreeMap::from([("app".to_string(), gateway.workload.clone())]);
+        // An external workload's `app` label is unknown: its pods are known by `labels` alone.
+        let mut selector = if gateway.external {
+            BTreeMap::new()
+        } else {
+            BTreeMap::from([("app".to_string(), gateway.workload.clone())])
+        };
         selector.extend(gateway.selector.clone());
         let replicas = match (spec_gateway.workload.replicas, &spec_gateway.workload.autoscaling) {
             (Some(n), _) => Replicas::Fixed(n),
@@ -547,7 +660,8 @@ pub fn resolve(instance: &str, spec: &MeshIngressSpec) -> Model {
         };
         workloads.push(WorkloadModel {
             name: gateway.workload.clone(),
-            namespace: spec.namespace.clone(),
+            namespace: gateway.namespace.clone(),
+            external: gateway.external,
             path: gateway.path.clone(),
             gateways: vec![index],
             labels: gateway.selector.clone(),
@@ -578,7 +692,7 @@ pub fn resolve(instance: &str, spec: &MeshIngressSpec) -> Model {
     }
 
     let first_issuer = spec.issuers.first().map(|i| i.name.clone());
-    let certificates = spec
+    let certificates: Vec<CertificateModel> = spec
         .certificates
         .iter()
         .enumerate()
@@ -589,15 +703,57 @@ pub fn resolve(instance: &str, spec: &MeshIngressSpec) -> Model {
             } else {
                 (certificate.dns_names.clone(), format!("{path}.dnsNames"))
             };
+            let issuer = certificate.issuer.clone().or_else(|| first_issuer.clone()).unwrap_or_default();
+            let declared_kind = spec.issuers.iter().find(|i| i.name == issuer).map(|i| i.kind);
+            let mut gateway_namespaces: Vec<String> = Vec::new();
+            for gateway in &gateways {
+                let uses = gateway.servers.iter().any(|s| {
+                    s.tls.as_ref().and_then(|t| t.certificate.as_deref()) == Some(certificate.name.as_str())
+                });
+                if uses && !gateway_namespaces.contains(&gateway.namespace) {
+                    gateway_namespaces.push(gateway.namespace.clone());
+                }
+            }
             CertificateModel {
                 path,
                 name: certificate.name.clone(),
+                namespace: gateway_namespaces.first().cloned().unwrap_or_else(|| spec.namespace.clone()),
+                gateway_namespaces,
                 secret_name: certificate.secret_name.clone().unwrap_or_else(|| certificate.name.clone()),
-                issuer: certificate.issuer.clone().or_else(|| first_issuer.clone()).unwrap_or_default(),
-                issuer_kind: certificate.issuer_kind,
+                issuer,
+                issuer_kind: certificate.issuer_kind.or(declared_kind).unwrap_or_default(),
                 dns_names,
                 dns_names_path,
                 spec: certificate.clone(),
+            }
+        })
+        .collect();
+    let issuers = spec
+        .issuers
+        .iter()
+        .enumerate()
+        .map(|(ii, issuer)| {
+            let mut namespaces: Vec<String> = Vec::new();
+            if issuer.kind == IssuerKind::Issuer {
+                for certificate in &certificates {
+                    if certificate.issuer == issuer.name
+                        && certificate.issuer_kind == IssuerKind::Issuer
+                        && !namespaces.contains(&certificate.namespace)
+                    {
+                        namespaces.push(certificate.namespace.clone());
+                    }
+                }
+                if namespaces.is_empty() {
+                    namespaces.push(spec.namespace.clone());
+                }
+            }
+            IssuerModel {
+                path: format!("spec.issuers[{ii}]"),
+                name: issuer.name.clone(),
+                kind: issuer.kind,
+                external: issuer.external,
+                namespaces,
+                spec: issuer.clone(),
             }
         })
         .collect();
@@ -634,8 +790,14 @@ pub fn resolve(instance: &str, spec: &MeshIngressSpec) -> Model {
     let routes = routes::resolve_routes(spec, &gateways);
     let demo_route = demo.as_ref().map(routes::demo_route);
 
+    // An external workload's ServiceAccount is its `workload.name` when given, else any of its
+    // namespace (`*`, a suffix match in Istio principals).
     let service_account_of = |gateway_name: &str| {
-        gateways.iter().find(|g| g.name == gateway_name).map(|g| (spec.namespace.clone(), g.workload.clone()))
+        gateways.iter().find(|g| g.name == gateway_name).map(|g| match (g.external, &g.spec.workload.name) {
+            (true, Some(name)) => (g.namespace.clone(), name.clone()),
+            (true, None) => (g.namespace.clone(), "*".to_string()),
+            (false, _) => (g.namespace.clone(), g.workload.clone()),
+        })
     };
     let namespaces = spec
         .namespaces
@@ -673,6 +835,7 @@ pub fn resolve(instance: &str, spec: &MeshIngressSpec) -> Model {
         gateways,
         workloads,
         certificates,
+        issuers,
         namespaces,
         services: routes::resolve_services(spec, |name| {
             spec.namespaces
@@ -776,6 +939,94 @@ mod tests {
         let gateway = [("istio-ingress".to_string(), "istio-ingressgateway-external".to_string())];
         assert_eq!(model.namespaces[0].gateway_service_accounts, gateway);
         assert_eq!(model.namespaces[1].gateway_service_accounts, gateway);
+    }
+
+    #[test]
+    fn server_hosts_with_namespace_parts() {
+        assert_eq!(split_server_host("shop/a.example.com"), (Some("shop"), "a.example.com"));
+        assert_eq!(split_server_host("a.example.com"), (None, "a.example.com"));
+        assert!(server_host_admits("a.example.com", "shop", "istio-ingress"));
+        assert!(server_host_admits("*/a.example.com", "shop", "istio-ingress"));
+        assert!(server_host_admits("shop/a.example.com", "shop", "istio-ingress"));
+        assert!(!server_host_admits("shop/a.example.com", "docs", "istio-ingress"));
+        assert!(server_host_admits("./a.example.com", "istio-ingress", "istio-ingress"));
+        assert!(!server_host_admits("./a.example.com", "shop", "istio-ingress"));
+        // One port's virtual hosts are shared whatever namespaces they admit.
+        assert!(hosts_overlap(&["shop/a.example.com".into()], &["docs/*.example.com".into()]));
+        assert!(!hosts_overlap(&["shop/a.example.com".into()], &["b.example.com".into()]));
+    }
+
+    fn external_gateway(name: &str, certificate: &str) -> Gateway {
+        Gateway {
+            name: name.into(),
+            workload: Workload {
+                external: true,
+                namespace: Some("aks-istio-ingress".into()),
+                labels: BTreeMap::from([("istio".into(), "aks-istio-ingressgateway-external".into())]),
+                ..Default::default()
+            },
+            servers: vec![Server {
+                port: 443,
+                protocol: ServerProtocol::Https,
+                tls: Some(ServerTls { certificate: Some(certificate.into()), ..Default::default() }),
+                ..Default::default()
+            }],
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn external_workloads_place_gateways_certificates_and_issuers() {
+        let spec = MeshIngressSpec {
+            domains: vec!["shop.example.com".into()],
+            gateways: vec![
+                external_gateway("shop", "shop"),
+                external_gateway("api", "api"),
+                Gateway { name: "internal".into(), ..Default::default() },
+            ],
+            certificates: vec![
+                Certificate { name: "shop".into(), ..Default::default() },
+                Certificate { name: "api".into(), ..Default::default() },
+                Certificate { name: "unused".into(), issuer: Some("corp".into()), ..Default::default() },
+            ],
+            issuers: vec![
+                Issuer { name: "team".into(), kind: IssuerKind::Issuer, ..Default::default() },
+                Issuer { name: "corp".into(), external: true, ..Default::default() },
+            ],
+            namespaces: vec![AppNamespace { name: "app".into(), ..Default::default() }],
+            routes: vec![Route {
+                name: "r".into(),
+                namespace: "app".into(),
+                gateways: vec!["api".into()],
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        let model = resolve("i", &spec);
+        // Both external gateways bind the same pods, so they share one (unrendered) workload.
+        assert_eq!(model.gateways[0].workload, model.gateways[1].workload);
+        let external = model.workloads.iter().find(|w| w.external).unwrap();
+        assert_eq!(external.gateways, [0, 1]);
+        assert_eq!(external.namespace, "aks-istio-ingress");
+        assert!(!external.selector.contains_key("app"));
+        assert_eq!(model.gateway_namespace("api"), "aks-istio-ingress");
+        assert_eq!(model.gateway_namespace("internal"), "istio-ingress");
+        // Certificates follow the gateways that use them; the first certificate is also the
+        // default of the internal gateway, so it spans two namespaces (a validation error).
+        assert_eq!(model.certificates[0].gateway_namespaces, ["aks-istio-ingress", "istio-ingress"]);
+        assert_eq!(model.certificates[1].namespace, "aks-istio-ingress");
+        assert_eq!(model.certificates[2].namespace, "istio-ingress");
+        // Certificates take their declared issuer's kind; a namespaced Issuer goes where they are.
+        assert_eq!(model.certificates[0].issuer, "team");
+        assert_eq!(model.certificates[0].issuer_kind, IssuerKind::Issuer);
+        assert_eq!(model.certificates[2].issuer_kind, IssuerKind::ClusterIssuer);
+        assert_eq!(model.issuers[0].namespaces, ["aks-istio-ingress"]);
+        assert!(model.issuers[1].namespaces.is_empty());
+        // Default-deny admits any ServiceAccount of the external gateways' namespace.
+        assert_eq!(
+            model.namespaces[0].gateway_service_accounts,
+            [("aks-istio-ingress".to_string(), "*".to_string())]
+        );
     }
 
     #[test]

@@ -379,6 +379,31 @@ fn gateway_selector_matching_no_pods() {
     assert_violation(&violations, "gateway-selector", "empty");
 }
 
+/// A Gateway bound to pods managed elsewhere (the AKS Istio add-on) selects nothing in the output;
+/// that is fine exactly when the config declares that external workload.
+#[test]
+fn gateway_selector_on_a_declared_external_workload() {
+    let external = |items: &mut Vec<Value>, _: &mut Value| {
+        obj(items, "Gateway", "istio-ingress", "web")["spec"]["selector"] =
+            json!({"istio": "aks-istio-ingressgateway-external"});
+    };
+    assert_violation(&broken(external), "gateway-selector", "matches the pod labels of no workload");
+    let violations = broken(|items, config| {
+        external(items, config);
+        config["spec"]["gateways"][0]["workload"] =
+            json!({"external": true, "labels": {"istio": "aks-istio-ingressgateway-external"}});
+    });
+    assert_no_violation(&violations, "gateway-selector");
+    assert_no_violation(&violations, "service-ports");
+    // Declared in another namespace, it does not excuse this one.
+    let violations = broken(|items, config| {
+        external(items, config);
+        config["spec"]["gateways"][0]["workload"] = json!({"external": true, "namespace": "aks-istio-ingress",
+            "labels": {"istio": "aks-istio-ingressgateway-external"}});
+    });
+    assert_violation(&violations, "gateway-selector", "matches the pod labels of no workload");
+}
+
 #[test]
 fn service_missing_server_and_status_ports() {
     let violations = broken(|items, _| {
@@ -543,6 +568,13 @@ fn certificate_issuer_not_generated() {
         unknown(items, config);
         config["spec"]["multicluster"] =
             json!({"meshID": "m", "clusterName": "c", "network": "n", "pluginCA": {"issuer": "corp-ca"}});
+    });
+    assert_no_violation(&violations, "issuer-ref");
+    // And when the config declares it as an existing issuer, which certificates take by default.
+    let violations = broken(|items, config| {
+        unknown(items, config);
+        config["spec"]["issuers"] = json!([{"name": "corp-ca", "external": true}]);
+        config["spec"]["certificates"][0] = json!({"name": "web-tls"});
     });
     assert_no_violation(&violations, "issuer-ref");
 }

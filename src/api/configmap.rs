@@ -314,6 +314,7 @@ pub fn decode(
                         hosted_zone_id: get("route53HostedZoneID").map(|v| v.trim().to_string()),
                         role: get("route53Role").map(|v| v.trim().to_string()),
                     }),
+                    ..Default::default()
                 }),
                 ..Default::default()
             },

@@ -39,9 +39,10 @@ pub struct MeshIngressSpec {
     #[serde(default)]
     pub domains: Vec<String>,
 
-    /// Ingress gateways, one entry per Istio Gateway; at least one is required. Each gets its own
+    /// Ingress gateways, one entry per Istio Gateway; at least one is required, unless the config
+    /// only renders an east-west gateway (`multicluster.eastWestGateway.enabled`). Each gets its own
     /// workload (Deployment, Service, autoscaler, ...) rendered like the istio/gateway Helm chart,
-    /// unless several entries name the same `workload.name`.
+    /// unless several entries name the same `workload.name`, or the workload is `external`.
     #[serde(default)]
     pub gateways: Vec<Gateway>,
 
@@ -49,8 +50,8 @@ pub struct MeshIngressSpec {
     #[serde(default)]
     pub certificates: Vec<Certificate>,
 
-    /// cert-manager ClusterIssuers to generate. A certificate may also name an issuer that already
-    /// exists in the cluster.
+    /// cert-manager issuers: ClusterIssuers or namespaced Issuers to generate, and issuers that already
+    /// exist in the cluster (`external: true`), which certificates may then name without a warning.
     #[serde(default)]
     pub issuers: Vec<Issuer>,
 
@@ -198,8 +199,24 @@ pub struct Workload {
     /// Name shared by the Deployment, Service, ServiceAccount, Role, RoleBinding, HPA, PDB and
     /// NetworkPolicy.
     /// Default: `istio-ingressgateway-<gateway name>`. Gateways that name the same workload share it.
+    /// With `external: true`: the ServiceAccount of the existing gateway pods, used only to admit them
+    /// in default-deny namespaces; unset, any ServiceAccount of their namespace is admitted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+
+    /// The gateway pods are managed elsewhere (the AKS Istio add-on's gateways, an existing istio/gateway
+    /// Helm release): nothing of the workload is rendered, and the Istio Gateway, its certificates and
+    /// routes are rendered against `labels` in `namespace`. Requires `labels`; the workload, Service
+    /// and load balancer settings do not apply. Example for the AKS add-on:
+    /// `{external: true, namespace: aks-istio-ingress, labels: {istio: aks-istio-ingressgateway-external}}`.
+    #[serde(default)]
+    pub external: bool,
+
+    /// `external: true` only: the namespace of the existing gateway pods. The Istio Gateway and the
+    /// Certificates its servers use are rendered there, because Istio reads `credentialName` secrets
+    /// from the gateway pods' namespace. Default: `spec.namespace`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
 
     /// Labels that select the gateway pods; the Istio Gateway's `selector`. Default:
     /// `istio: <workload name without its leading "istio-">` (the chart's convention, e.g.
@@ -262,9 +279,9 @@ pub struct Workload {
     #[serde(default)]
     pub pod_labels: BTreeMap<String, String>,
 
-    /// A NetworkPolicy that admits traffic to the gateway pods only on the Service's ports (the
-    /// servers and the status port 15021) and the proxy's metrics ports (15020, 15090), from any
-    /// source. Egress is left open: the proxy must reach istiod and every backend.
+    /// A NetworkPolicy that admits traffic to the gateway pods only on the Service's target ports (the
+    /// servers, the status port 15021 and `service.ports`) and the proxy's metrics ports (15020,
+    /// 15090), from any source. Egress is left open: the proxy must reach istiod and every backend.
     #[serde(default)]
     pub network_policy: NetworkPolicy,
 }
@@ -392,6 +409,56 @@ pub struct GatewayService {
     /// Client CIDRs allowed to reach a LoadBalancer Service (`loadBalancerSourceRanges`).
     #[serde(default)]
     pub load_balancer_source_ranges: Vec<String>,
+    /// Extra Service ports with no server of this config: ports the load balancer must open for
+    /// listeners configured elsewhere (a hand-written Istio Gateway on the same pods, an EnvoyFilter).
+    /// Added after the status port and the server ports; the NetworkPolicy admits their target ports.
+    #[serde(default)]
+    pub ports: Vec<ServicePort>,
+}
+
+/// An extra port of the gateway Service.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ServicePort {
+    /// Port name, unique in the Service: a DNS-1123 label of at most 15 characters, by Istio's
+    /// convention prefixed with the protocol (`tcp-`, `tls-`, `http-`, ...).
+    pub name: String,
+    /// Port the Service (and its load balancer) exposes, 1-65535; not a port a server already uses.
+    #[schemars(range(min = 1, max = 65535))]
+    pub port: u32,
+    /// Container port traffic goes to, 1-65535. Default: `port`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 65535))]
+    pub target_port: Option<u32>,
+    /// `TCP` (default), `UDP` or `SCTP`.
+    #[serde(default)]
+    pub protocol: PortProtocol,
+}
+
+/// Transport protocol of a Service port.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+pub enum PortProtocol {
+    /// TCP.
+    #[default]
+    #[serde(rename = "TCP")]
+    Tcp,
+    /// UDP (Envoy serves no UDP listener from an Istio Gateway; something else must).
+    #[serde(rename = "UDP")]
+    Udp,
+    /// SCTP.
+    #[serde(rename = "SCTP")]
+    Sctp,
+}
+
+impl PortProtocol {
+    /// The spelling Kubernetes uses.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PortProtocol::Tcp => "TCP",
+            PortProtocol::Udp => "UDP",
+            PortProtocol::Sctp => "SCTP",
+        }
+    }
 }
 
 /// Kubernetes Service type.
@@ -445,6 +512,17 @@ pub struct LoadBalancer {
     /// aws-alb: the ALB in front of the gateway.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alb: Option<Alb>,
+    /// aws-nlb: the subnets (IDs or `Name` tags) the NLB gets a node in
+    /// (`service.beta.kubernetes.io/aws-load-balancer-subnets`); empty: the controller discovers one
+    /// per zone from the subnets' role tags. Required with `staticAddress`, which needs one address
+    /// per subnet.
+    #[serde(default)]
+    pub subnets: Vec<String>,
+    /// A static address that survives recreating the Service, in the provider's terms. Set the
+    /// fields of one provider: `eipAllocations` (aws-nlb, external) or `privateIPv4Addresses`
+    /// (aws-nlb, internal); `addressNames` or `ip` (gcp); `publicIPName` or `ip` (azure).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub static_address: Option<StaticAddress>,
 }
 
 impl Default for LoadBalancer {
@@ -455,8 +533,47 @@ impl Default for LoadBalancer {
             target_type: TargetType::Ip,
             cross_zone: true,
             alb: None,
+            subnets: Vec::new(),
+            static_address: None,
         }
     }
+}
+
+/// A static load balancer address. The fields belong to one provider each; the address must be
+/// reserved in the cloud beforehand.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct StaticAddress {
+    /// aws-nlb with scope `external` (an internet-facing NLB): Elastic IP allocation IDs
+    /// (`eipalloc-...`), one per entry of `loadBalancer.subnets`
+    /// (`service.beta.kubernetes.io/aws-load-balancer-eip-allocations`).
+    #[serde(default)]
+    pub eip_allocations: Vec<String>,
+    /// aws-nlb with scope `internal`: private IPv4 addresses, one inside each subnet of
+    /// `loadBalancer.subnets` (`service.beta.kubernetes.io/aws-load-balancer-private-ipv4-addresses`).
+    #[serde(default, rename = "privateIPv4Addresses")]
+    pub private_ipv4_addresses: Vec<String>,
+    /// gcp: names of regional IP address resources reserved in the cluster's region, at most one IPv4
+    /// and one IPv6 (`networking.gke.io/load-balancer-ip-addresses`, GKE 1.29 and later); an internal
+    /// gateway needs an internal address from the cluster's subnet.
+    #[serde(default)]
+    pub address_names: Vec<String>,
+    /// azure with scope `external`: name of a Standard public IP resource
+    /// (`service.beta.kubernetes.io/azure-pip-name`), in the cluster's node resource group unless
+    /// `resourceGroup` says otherwise.
+    #[serde(default, rename = "publicIPName", skip_serializing_if = "Option::is_none")]
+    pub public_ip_name: Option<String>,
+    /// azure: resource group of the public IP, when it is not the node resource group
+    /// (`service.beta.kubernetes.io/azure-load-balancer-resource-group`; the cluster identity needs
+    /// Network Contributor there).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_group: Option<String>,
+    /// An IPv4 address. azure: `service.beta.kubernetes.io/azure-load-balancer-ipv4` (external: an
+    /// existing public IP's address; internal: a free address of the load balancer subnet). gcp: the
+    /// Service's `loadBalancerIP` (deprecated in Kubernetes 1.24 but still read by GKE; prefer
+    /// `addressNames`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip: Option<String>,
 }
 
 /// Load balancer provider.
@@ -592,7 +709,11 @@ pub struct Server {
     /// Port name on the Istio Gateway. Default: `<protocol, lowercase>-<port>` (`https-443`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// Hosts served. Default: `spec.domains`.
+    /// Hosts served, in any form Istio accepts: `shop.example.com`, `*.example.com`, `*` (every host),
+    /// and each of these behind a namespace that limits which VirtualServices may bind them:
+    /// `shop/shop.example.com` (routes in namespace `shop`), `./shop.example.com` (routes in the
+    /// gateway's own namespace) or `*/shop.example.com` (any namespace, the same as no prefix).
+    /// Certificates must cover the host part. Default: `spec.domains`.
     #[serde(default)]
     pub hosts: Vec<String>,
     /// TLS settings for `HTTPS` and `TLS` servers. Default for HTTPS: mode `SIMPLE` with the first
@@ -663,6 +784,32 @@ pub struct ServerTls {
     /// `MUTUAL` and `OPTIONAL_MUTUAL`: Subject Alternative Names a client certificate must carry.
     #[serde(default)]
     pub subject_alt_names: Vec<String>,
+    /// `MUTUAL` and `OPTIONAL_MUTUAL`: the CA that signs client certificates, when it is not the
+    /// `ca.crt` of the server certificate's secret. Unset, Istio reads the client CA from the Secret
+    /// `<credentialName>-cacert` (key `ca.crt` or `cacert`) when it exists, else from the `ca.crt`
+    /// key of the server certificate's secret: that is the issuing CA for a cert-manager CA issuer,
+    /// and missing for ACME certificates.
+    #[serde(default, rename = "clientCA", skip_serializing_if = "Option::is_none")]
+    pub client_ca: Option<ClientCa>,
+}
+
+/// Where a gateway reads the CA bundle that verifies client certificates; set exactly one field.
+/// The bundle is the `ca.crt` key (or `cacert`); an optional certificate revocation list goes in
+/// `ca.crl` (or `crl`) beside it. Istio 1.28 or later, except for a Secret named
+/// `<credentialName>-cacert`, which every Istio version reads by convention.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ClientCa {
+    /// A Secret in the gateway pods' namespace (`spec.namespace`, or the external workload's), managed
+    /// outside this config. Rendered as `caCertCredentialName: <secretName>-cacert`: Istio's secret
+    /// server serves a CA-only bundle only for names ending in `-cacert`, and reads the Secret
+    /// `<secretName>-cacert`, or `<secretName>` when that does not exist.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret_name: Option<String>,
+    /// A ConfigMap in the gateway pods' namespace with key `ca.crt`, such as a trust-manager Bundle
+    /// target. Rendered as `caCertCredentialName: configmap://<namespace>/<configMapName>`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config_map_name: Option<String>,
 }
 
 /// Server TLS mode.
@@ -739,13 +886,15 @@ pub struct Certificate {
     /// Secret the certificate is written to (in `spec.namespace`). Default: the certificate's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secret_name: Option<String>,
-    /// Name of the issuer: an entry of `spec.issuers` or an issuer that already exists in the cluster.
-    /// Default: the first entry of `spec.issuers`.
+    /// Name of the issuer: an entry of `spec.issuers` (generated, or declared `external`), or an
+    /// issuer that already exists in the cluster (a warning: declare it in `spec.issuers` with
+    /// `external: true`). Default: the first entry of `spec.issuers`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub issuer: Option<String>,
-    /// `ClusterIssuer` (default) or `Issuer` (a namespaced issuer in `spec.namespace`).
-    #[serde(default)]
-    pub issuer_kind: IssuerKind,
+    /// `ClusterIssuer` or `Issuer` (a namespaced issuer in the certificate's namespace). Default: the
+    /// `kind` of the `spec.issuers` entry named by `issuer`, else `ClusterIssuer`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issuer_kind: Option<IssuerKind>,
     /// DNS names in the certificate. Default: `spec.domains`. Must cover the hosts of every server that
     /// uses the certificate.
     #[serde(default)]
@@ -761,7 +910,7 @@ pub enum IssuerKind {
     /// A cluster-scoped issuer.
     #[default]
     ClusterIssuer,
-    /// A namespaced issuer in `spec.namespace`.
+    /// A namespaced issuer, in the namespace of the certificates that use it.
     Issuer,
 }
 
@@ -775,12 +924,26 @@ impl IssuerKind {
     }
 }
 
-/// A cert-manager ClusterIssuer to generate. Set exactly one of `acme`, `selfSigned` and `ca`.
+/// A cert-manager issuer: generated (set exactly one of `acme`, `selfSigned` and `ca`), or declared
+/// `external` (it exists in the cluster; set none of them).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Issuer {
-    /// Name of the ClusterIssuer.
+    /// Name of the issuer.
     pub name: String,
+    /// `ClusterIssuer` (default) or `Issuer`. A generated `Issuer` is rendered into the namespace of
+    /// the certificates that use it (the gateway namespace, where Istio reads their secrets; one copy
+    /// per namespace when certificates live in several), and every Secret it names (CA key pair,
+    /// ACME account key, DNS provider credentials) is read from that namespace instead of cert-manager's
+    /// cluster resource namespace. cert-manager gives namespaced Issuers no ambient cloud credentials
+    /// (workload identity, instance roles) unless started with `--issuer-ambient-credentials`.
+    #[serde(default)]
+    pub kind: IssuerKind,
+    /// The issuer already exists in the cluster, managed elsewhere: nothing is generated, and
+    /// certificates may name it without a warning. Declaring it here (rather than a separate list)
+    /// keeps one set of issuer names, so it can be the default issuer and its `kind` is stated once.
+    #[serde(default)]
+    pub external: bool,
     /// An ACME issuer (Let's Encrypt by default).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub acme: Option<Acme>,
@@ -801,8 +964,8 @@ pub struct Acme {
     /// `production` (Let's Encrypt), `staging` (Let's Encrypt staging) or an ACME directory URL.
     #[serde(default = "default_acme_server")]
     pub server: String,
-    /// Secret holding the ACME account key (in cert-manager's cluster resource namespace).
-    /// Default: `<issuer name>-account-key`.
+    /// Secret holding the ACME account key (in cert-manager's cluster resource namespace for a
+    /// ClusterIssuer, in the Issuer's namespace for an Issuer). Default: `<issuer name>-account-key`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub private_key_secret_name: Option<String>,
     /// Challenge solvers, tried in order (cert-manager picks the most specific selector); at least one.
@@ -837,13 +1000,220 @@ pub struct Http01 {
     pub gateway: String,
 }
 
-/// DNS-01 settings.
+/// DNS-01 settings: set exactly one provider.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Dns01 {
     /// AWS Route 53.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub route53: Option<Route53>,
+    /// Cloudflare, with an API token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cloudflare: Option<Cloudflare>,
+    /// Google Cloud DNS.
+    #[serde(default, rename = "cloudDNS", skip_serializing_if = "Option::is_none")]
+    pub cloud_dns: Option<CloudDns>,
+    /// Azure DNS.
+    #[serde(default, rename = "azureDNS", skip_serializing_if = "Option::is_none")]
+    pub azure_dns: Option<AzureDns>,
+    /// An authoritative server that accepts dynamic updates (RFC 2136: BIND, PowerDNS, Knot, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rfc2136: Option<Rfc2136>,
+    /// An external webhook solver installed beside cert-manager (for DNS providers cert-manager does
+    /// not ship, such as OVH, Hetzner, Gandi).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webhook: Option<Webhook>,
+}
+
+/// A key of a Secret that holds a credential. The Secret lives in cert-manager's cluster resource
+/// namespace (`cert-manager` by default) for a ClusterIssuer, and in the issuer's namespace for an
+/// Issuer.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SecretKeyRef {
+    /// Secret name.
+    pub name: String,
+    /// Key in the Secret's data. Default: the one each provider documents (`api-token` for
+    /// Cloudflare, `key.json` for Cloud DNS, `tsig-secret-key` for RFC 2136).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+}
+
+/// Cloudflare DNS-01 settings. Create the token with `Zone:DNS:Edit` and `Zone:Zone:Read` on the zones.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Cloudflare {
+    /// The Secret holding the API token (key default `api-token`).
+    pub api_token_secret_ref: SecretKeyRef,
+}
+
+/// Google Cloud DNS DNS-01 settings.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CloudDns {
+    /// The Google Cloud project of the managed zone.
+    pub project: String,
+    /// Name of the managed zone; unset: cert-manager picks the zone from the name being validated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hosted_zone_name: Option<String>,
+    /// A Secret holding a service account key (key default `key.json`); unset: cert-manager's ambient
+    /// credentials (GKE Workload Identity).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_account_secret_ref: Option<SecretKeyRef>,
+}
+
+/// Azure DNS DNS-01 settings. Without `managedIdentity` cert-manager uses its ambient identity (AKS
+/// workload identity through its pod's environment, or the node's managed identity).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AzureDns {
+    /// ID of the subscription that holds the zone.
+    #[serde(rename = "subscriptionID")]
+    pub subscription_id: String,
+    /// Resource group of the zone.
+    pub resource_group_name: String,
+    /// Name of the DNS zone; unset: cert-manager picks it from the name being validated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hosted_zone_name: Option<String>,
+    /// Azure cloud: `AzurePublicCloud` (default), `AzureChinaCloud`, `AzureGermanCloud` or
+    /// `AzureUSGovernmentCloud`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub environment: Option<AzureEnvironment>,
+    /// The managed identity (or workload identity) to use; set `clientID` or `resourceID`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub managed_identity: Option<AzureManagedIdentity>,
+}
+
+/// Azure cloud environment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum AzureEnvironment {
+    /// Azure public cloud.
+    AzurePublicCloud,
+    /// Azure China.
+    AzureChinaCloud,
+    /// Azure Germany.
+    AzureGermanCloud,
+    /// Azure US Government.
+    #[serde(rename = "AzureUSGovernmentCloud")]
+    AzureUsGovernmentCloud,
+}
+
+impl AzureEnvironment {
+    /// The spelling cert-manager uses.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AzureEnvironment::AzurePublicCloud => "AzurePublicCloud",
+            AzureEnvironment::AzureChinaCloud => "AzureChinaCloud",
+            AzureEnvironment::AzureGermanCloud => "AzureGermanCloud",
+            AzureEnvironment::AzureUsGovernmentCloud => "AzureUSGovernmentCloud",
+        }
+    }
+}
+
+/// An Azure managed identity. Set `clientID` (optionally with `tenantID`) or `resourceID`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AzureManagedIdentity {
+    /// Client ID of the identity (a user-assigned identity, or the workload identity's client).
+    #[serde(default, rename = "clientID", skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    /// Resource ID of a user-assigned identity; not with `clientID` or `tenantID`, and not for
+    /// workload identity.
+    #[serde(default, rename = "resourceID", skip_serializing_if = "Option::is_none")]
+    pub resource_id: Option<String>,
+    /// Tenant of the identity, with `clientID`.
+    #[serde(default, rename = "tenantID", skip_serializing_if = "Option::is_none")]
+    pub tenant_id: Option<String>,
+}
+
+/// RFC 2136 (dynamic DNS update) DNS-01 settings.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Rfc2136 {
+    /// The authoritative server, `host[:port]` (port default 53; an IPv6 address in brackets:
+    /// `[2001:db8::53]:53`).
+    pub nameserver: String,
+    /// Name of the TSIG key configured on the server; set together with `tsigSecretSecretRef`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tsig_key_name: Option<String>,
+    /// TSIG algorithm: `HMACMD5` (cert-manager's default), `HMACSHA1`, `HMACSHA256` or `HMACSHA512`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tsig_algorithm: Option<TsigAlgorithm>,
+    /// The Secret holding the base64 TSIG key (key default `tsig-secret-key`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tsig_secret_secret_ref: Option<SecretKeyRef>,
+    /// `UDP` (cert-manager's default) or `TCP`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<DnsProtocol>,
+}
+
+/// TSIG algorithm.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum TsigAlgorithm {
+    /// HMAC-MD5 (weak; cert-manager's default).
+    Hmacmd5,
+    /// HMAC-SHA1.
+    Hmacsha1,
+    /// HMAC-SHA256.
+    Hmacsha256,
+    /// HMAC-SHA512.
+    Hmacsha512,
+}
+
+impl TsigAlgorithm {
+    /// The spelling cert-manager uses.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TsigAlgorithm::Hmacmd5 => "HMACMD5",
+            TsigAlgorithm::Hmacsha1 => "HMACSHA1",
+            TsigAlgorithm::Hmacsha256 => "HMACSHA256",
+            TsigAlgorithm::Hmacsha512 => "HMACSHA512",
+        }
+    }
+}
+
+/// Transport for dynamic DNS updates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum DnsProtocol {
+    /// UDP.
+    Udp,
+    /// TCP.
+    Tcp,
+}
+
+impl DnsProtocol {
+    /// The spelling cert-manager uses.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DnsProtocol::Udp => "UDP",
+            DnsProtocol::Tcp => "TCP",
+        }
+    }
+}
+
+/// A cert-manager DNS-01 webhook solver.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Webhook {
+    /// API group the webhook serves (its `groupName`, such as `acme.example.com`): a DNS subdomain.
+    pub group_name: String,
+    /// Solver name the webhook implements (such as `hetzner`).
+    pub solver_name: String,
+    /// Provider-specific settings, passed to the webhook as written (see its documentation).
+    /// Reference credentials by Secret name here; never put secret values in it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(schema_with = "free_form_object")]
+    pub config: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+/// Schema of a free-form object (any keys), kept as written.
+fn free_form_object(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({
+        "type": "object",
+        "x-kubernetes-preserve-unknown-fields": true
+    })
 }
 
 /// Route 53 DNS-01 settings. Credentials come from the cert-manager pod's environment (IRSA / pod
@@ -883,7 +1253,7 @@ pub struct SelfSigned {}
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CaIssuer {
     /// Secret with `tls.crt` and `tls.key` of the CA, in cert-manager's cluster resource namespace
-    /// (`cert-manager` by default).
+    /// (`cert-manager` by default) for a ClusterIssuer, or in the Issuer's namespace.
     pub secret_name: String,
 }
 
@@ -1856,5 +2226,8 @@ mod tests {
         same_as_empty::<HeaderRules>("HeaderRules");
         same_as_empty::<Cors>("Cors");
         same_as_empty::<TrafficPolicy>("TrafficPolicy");
+        same_as_empty::<StaticAddress>("StaticAddress");
+        same_as_empty::<ClientCa>("ClientCa");
+        same_as_empty::<UriMatch>("UriMatch");
     }
 }

@@ -56,8 +56,11 @@ fn workload_meta(model: &Model, workload: &WorkloadModel, component: Component) 
     meta
 }
 
-/// Render the objects of one gateway workload.
+/// Render the objects of one gateway workload; nothing for an external one, managed elsewhere.
 pub fn render(model: &Model, workload: &WorkloadModel) -> Result<Vec<Generated>, Error> {
+    if workload.external {
+        return Ok(Vec::new());
+    }
     let file = file_name("workload", &workload.name);
     render_workload(model, workload, Component::Gateway, &file, service_annotations(workload), None)
 }
@@ -137,6 +140,78 @@ fn render_workload(
     Ok(out)
 }
 
+/// The Service ports of a workload: the status port and the server ports (each targeting the same
+/// container port, over TCP), then the extra ports of `service.ports`, as `(name, port, target port,
+/// protocol)`.
+pub fn service_ports(workload: &WorkloadModel) -> Vec<(String, u32, u32, PortProtocol)> {
+    workload
+        .ports
+        .iter()
+        .map(|(name, port)| (name.clone(), *port, *port, PortProtocol::Tcp))
+        .chain(
+            workload
+                .gateway
+                .service
+                .ports
+                .iter()
+                .map(|p| (p.name.clone(), p.port, p.target_port.unwrap_or(p.port), p.protocol)),
+        )
+        .collect()
+}
+
+/// The annotations that pin a load balancer to a static address, per provider.
+fn static_address_annotations(lb: &LoadBalancer) -> BTreeMap<String, String> {
+    let mut annotations = BTreeMap::new();
+    let Some(address) = &lb.static_address else { return annotations };
+    let mut put = |key: &str, value: String| {
+        annotations.insert(key.to_string(), value);
+    };
+    match lb.provider {
+        Provider::AwsNlb => {
+            if !address.eip_allocations.is_empty() {
+                put(AWS_EIP_ALLOCATIONS, address.eip_allocations.join(","));
+            }
+            if !address.private_ipv4_addresses.is_empty() {
+                put(AWS_PRIVATE_IPV4_ADDRESSES, address.private_ipv4_addresses.join(","));
+            }
+        }
+        Provider::Gcp => {
+            if !address.address_names.is_empty() {
+                put(GKE_IP_ADDRESSES, address.address_names.join(","));
+            }
+        }
+        Provider::Azure => {
+            if let Some(name) = &address.public_ip_name {
+                put(AZURE_PIP_NAME, name.clone());
+            }
+            if let Some(ip) = &address.ip {
+                put(AZURE_IPV4, ip.clone());
+            }
+            if let Some(group) = &address.resource_group {
+                put(AZURE_RESOURCE_GROUP, group.clone());
+            }
+        }
+        Provider::AwsAlb | Provider::None => {}
+    }
+    annotations
+}
+
+/// AWS Load Balancer Controller: Elastic IPs of an internet-facing NLB, one per subnet.
+pub const AWS_EIP_ALLOCATIONS: &str = "service.beta.kubernetes.io/aws-load-balancer-eip-allocations";
+/// AWS Load Balancer Controller: private IPv4 addresses of an internal NLB, one per subnet.
+pub const AWS_PRIVATE_IPV4_ADDRESSES: &str =
+    "service.beta.kubernetes.io/aws-load-balancer-private-ipv4-addresses";
+/// AWS Load Balancer Controller: the NLB's subnets.
+pub const AWS_SUBNETS: &str = "service.beta.kubernetes.io/aws-load-balancer-subnets";
+/// GKE: names of reserved regional addresses (ingress-gce `pkg/l4/annotations/l4_static_address.go`).
+pub const GKE_IP_ADDRESSES: &str = "networking.gke.io/load-balancer-ip-addresses";
+/// cloud-provider-azure: the public IP resource of the load balancer frontend.
+pub const AZURE_PIP_NAME: &str = "service.beta.kubernetes.io/azure-pip-name";
+/// cloud-provider-azure: the frontend IPv4 address (replaces `spec.loadBalancerIP`).
+pub const AZURE_IPV4: &str = "service.beta.kubernetes.io/azure-load-balancer-ipv4";
+/// cloud-provider-azure: resource group of the public IP.
+pub const AZURE_RESOURCE_GROUP: &str = "service.beta.kubernetes.io/azure-load-balancer-resource-group";
+
 /// Service annotations: the load balancer preset, external-dns, then the user's (which win).
 pub fn service_annotations(workload: &WorkloadModel) -> BTreeMap<String, String> {
     let gateway = &workload.gateway;
@@ -162,6 +237,9 @@ pub fn service_annotations(workload: &WorkloadModel) -> BTreeMap<String, String>
             annotations.insert(aws("healthcheck-protocol"), "http".to_string());
             annotations.insert(aws("healthcheck-port"), "status-port".to_string());
             annotations.insert(aws("healthcheck-path"), "/healthz/ready".to_string());
+            if !lb.subnets.is_empty() {
+                annotations.insert(AWS_SUBNETS.to_string(), lb.subnets.join(","));
+            }
         }
         Provider::Gcp if internal => {
             annotations.insert("networking.gke.io/load-balancer-type".to_string(), "Internal".to_string());
@@ -175,7 +253,7 @@ pub fn service_annotations(workload: &WorkloadModel) -> BTreeMap<String, String>
             }
             // Azure probes each port itself by default, and Envoy answers a probe on 80/443 with 404 or a
             // TLS error; probe the status port's /healthz/ready for every traffic port instead.
-            for (_, port) in workload.ports.iter().filter(|(_, p)| *p != STATUS_PORT) {
+            for (_, port, _, _) in service_ports(workload).iter().filter(|(_, p, _, _)| *p != STATUS_PORT) {
                 let key = |what: &str| format!("service.beta.kubernetes.io/port_{port}_health-probe_{what}");
                 annotations.insert(key("protocol"), "http".to_string());
                 annotations.insert(key("port"), "status-port".to_string());
@@ -184,8 +262,9 @@ pub fn service_annotations(workload: &WorkloadModel) -> BTreeMap<String, String>
         }
         Provider::Gcp | Provider::AwsAlb | Provider::None => {}
     }
+    annotations.extend(static_address_annotations(lb));
     // Behind an ALB the Ingress holds the address external-dns publishes, so the hostnames go there.
-    if gateway.external_dns.enabled && !workload.hosts.is_empty() && lb.provider != Provider::AwsAlb {
+    if gateway.external_dns.enabled && lb.provider != Provider::AwsAlb {
         annotations.extend(external_dns_annotations(&gateway.external_dns, &workload.hosts));
     }
     annotations.extend(super::gateway_topology::service_annotations(gateway));
@@ -193,10 +272,16 @@ pub fn service_annotations(workload: &WorkloadModel) -> BTreeMap<String, String>
     annotations
 }
 
-/// The external-dns annotations for `hosts`.
+/// The external-dns annotations for `hosts` (server host names without namespace parts); a bare `*`
+/// names no record and is left out, as external-dns itself does with Gateway hosts. Nothing when no
+/// host is left.
 pub fn external_dns_annotations(dns: &ExternalDns, hosts: &[String]) -> BTreeMap<String, String> {
     let prefix = &dns.annotation_prefix;
-    let mut annotations = BTreeMap::from([(format!("{prefix}hostname"), hosts.join(","))]);
+    let names: Vec<&str> = hosts.iter().map(String::as_str).filter(|h| *h != "*").collect();
+    if names.is_empty() {
+        return BTreeMap::new();
+    }
+    let mut annotations = BTreeMap::from([(format!("{prefix}hostname"), names.join(","))]);
     if let Some(ttl) = dns.ttl {
         annotations.insert(format!("{prefix}ttl"), ttl.to_string());
     }
@@ -226,18 +311,24 @@ fn service(
             type_: Some(workload.service_type.as_str().to_string()),
             selector: Some(workload.selector.clone()),
             ports: Some(
-                workload
-                    .ports
-                    .iter()
-                    .map(|(name, port)| ServicePort {
-                        name: Some(name.clone()),
-                        port: *port as i32,
-                        protocol: Some("TCP".to_string()),
-                        target_port: Some(IntOrString::Int(*port as i32)),
+                service_ports(workload)
+                    .into_iter()
+                    .map(|(name, port, target, protocol)| ServicePort {
+                        name: Some(name),
+                        port: port as i32,
+                        protocol: Some(protocol.as_str().to_string()),
+                        target_port: Some(IntOrString::Int(target as i32)),
                         ..Default::default()
                     })
                     .collect(),
             ),
+            // GKE still reads the deprecated field; the other providers take annotations.
+            load_balancer_ip: gateway
+                .load_balancer
+                .static_address
+                .as_ref()
+                .filter(|_| load_balancer && gateway.load_balancer.provider == Provider::Gcp)
+                .and_then(|a| a.ip.clone()),
             external_traffic_policy: gateway
                 .service
                 .external_traffic_policy

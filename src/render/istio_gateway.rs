@@ -15,7 +15,7 @@ use super::labels::{Component, metadata};
 use super::{Generated, file_name};
 use crate::api::v1alpha1::{ServerProtocol, TlsMode};
 use crate::error::Error;
-use crate::model::{GatewayModel, Model};
+use crate::model::{GatewayModel, Model, TlsModel, server_host_name};
 use crate::types::Resource;
 use crate::types::gateway_api::{self as gapi};
 use crate::types::istio::{self, GatewaySpec, Port, Server, ServerTls};
@@ -33,9 +33,31 @@ pub fn redirect_route_name(gateway: &str) -> String {
 /// The listener of [`http01_gateway_name`].
 pub const HTTP_LISTENER: &str = "http";
 
+/// The suffix Istio's secret server reads as "CA bundle only" (`pilot/pkg/model/credentials`
+/// `SdsCaSuffix`).
+pub const CA_SUFFIX: &str = "-cacert";
+
+/// The `caCertCredentialName` of a mutual-TLS server with a separate client CA, or `None` when Istio
+/// finds the CA by its own convention (the `<credentialName>-cacert` Secret, or `ca.crt` of the
+/// credential). Istio's secret server serves a CA-only bundle for a Kubernetes Secret only when the
+/// resource name ends in `-cacert`, and then reads the Secret of that name or, failing that, the
+/// name without the suffix (`pilot/pkg/xds/sds.go`, `pilot/pkg/credentials/kube/secrets.go`
+/// `GetCaCert`); a ConfigMap is named `configmap://<namespace>/<name>`.
+pub fn ca_cert_credential_name(tls: &TlsModel, namespace: &str) -> Option<String> {
+    let client_ca = tls.spec.as_ref()?.client_ca.as_ref()?;
+    if let Some(config_map) = &client_ca.config_map_name {
+        return Some(format!("configmap://{namespace}/{config_map}"));
+    }
+    let secret = client_ca.secret_name.as_ref()?;
+    if *secret == format!("{}{CA_SUFFIX}", tls.credential_name) {
+        return None;
+    }
+    if secret.ends_with(CA_SUFFIX) { Some(secret.clone()) } else { Some(format!("{secret}{CA_SUFFIX}")) }
+}
+
 /// Render the Istio Gateway of one gateway (and its port-80 Gateway API objects for HTTP-01).
 pub fn render(model: &Model, gateway: &GatewayModel) -> Result<Vec<Generated>, Error> {
-    let namespace = model.spec.namespace.as_str();
+    let namespace = gateway.namespace.as_str();
     let file = file_name("gateway", &gateway.name);
     let servers: Vec<Server> = gateway
         .servers
@@ -61,6 +83,9 @@ pub fn render(model: &Model, gateway: &GatewayModel) -> Result<Vec<Generated>, E
                     max_protocol_version: tls.max_protocol_version.map(|v| v.as_str().to_string()),
                     cipher_suites: tls.cipher_suites.clone(),
                     subject_alt_names: tls.subject_alt_names.clone(),
+                    ca_cert_credential_name: matches!(tls.mode, TlsMode::Mutual | TlsMode::OptionalMutual)
+                        .then(|| ca_cert_credential_name(tls, namespace))
+                        .flatten(),
                     ..Default::default()
                 }),
                 (None, _) => None,
@@ -89,7 +114,7 @@ fn render_http01(model: &Model, gateway: &GatewayModel, file: &str) -> Result<Ve
     let Some(redirect) = gateway.servers.iter().find(|s| gateway.served_by_gateway_api(s)) else {
         return Ok(Vec::new());
     };
-    let namespace = model.spec.namespace.as_str();
+    let namespace = gateway.namespace.as_str();
     let k8s_gateway = http01_gateway_name(&gateway.name);
     let meta = |name: &str| metadata(model, name, Some(namespace), &gateway.workload, Component::Gateway);
     let gateway_object = Resource::new(
@@ -115,7 +140,7 @@ fn render_http01(model: &Model, gateway: &GatewayModel, file: &str) -> Result<Ve
     // cert-manager's challenge route names the exact DNS name being validated; the redirect must name
     // the same hostnames to share its virtual host, or requests for those names during a challenge
     // would not be redirected.
-    let mut hostnames: Vec<String> = redirect.hosts.clone();
+    let mut hostnames: Vec<String> = redirect.hosts.iter().map(|h| server_host_name(h).to_string()).collect();
     for certificate in &model.certificates {
         if http01_issuer_for(model, &certificate.issuer).is_some_and(|g| g == gateway.name) {
             hostnames.extend(certificate.dns_names.iter().cloned());
@@ -165,4 +190,45 @@ pub fn http01_issuer_for<'a>(model: &'a Model, issuer: &str) -> Option<&'a str> 
         .and_then(|i| i.acme.as_ref())
         .and_then(|a| a.solvers.iter().find_map(|s| s.http01.as_ref()))
         .map(|h| h.gateway.as_str())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::v1alpha1::{ClientCa, ServerTls as SpecTls, TlsVersion};
+
+    fn tls(credential: &str, client_ca: ClientCa) -> TlsModel {
+        TlsModel {
+            path: String::new(),
+            mode: TlsMode::Mutual,
+            certificate: None,
+            credential_name: credential.to_string(),
+            min_protocol_version: TlsVersion::Tlsv12,
+            max_protocol_version: None,
+            cipher_suites: Vec::new(),
+            subject_alt_names: Vec::new(),
+            spec: Some(SpecTls { client_ca: Some(client_ca), ..Default::default() }),
+        }
+    }
+
+    #[test]
+    fn client_ca_names_follow_istios_secret_server() {
+        let secret = |name: &str| ClientCa { secret_name: Some(name.to_string()), config_map_name: None };
+        // Istio's own convention needs no field.
+        assert_eq!(ca_cert_credential_name(&tls("api", secret("api-cacert")), "ns"), None);
+        // A CA-only bundle is served for -cacert names, which fall back to the bare Secret.
+        assert_eq!(
+            ca_cert_credential_name(&tls("api", secret("partner-ca")), "ns").as_deref(),
+            Some("partner-ca-cacert")
+        );
+        assert_eq!(
+            ca_cert_credential_name(&tls("api", secret("partner-cacert")), "ns").as_deref(),
+            Some("partner-cacert")
+        );
+        let config_map = ClientCa { secret_name: None, config_map_name: Some("bundle".to_string()) };
+        assert_eq!(
+            ca_cert_credential_name(&tls("api", config_map), "istio-ingress").as_deref(),
+            Some("configmap://istio-ingress/bundle")
+        );
+    }
 }

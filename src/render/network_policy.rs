@@ -9,6 +9,7 @@
 
 use super::Generated;
 use super::labels::{Component, metadata};
+use crate::api::v1alpha1::PortProtocol;
 use crate::error::Error;
 use crate::model::{DEMO_CONTAINER_PORT, DemoModel, Model, STATUS_PORT, WorkloadModel};
 use k8s_openapi::api::networking::v1::{
@@ -23,11 +24,11 @@ use std::collections::{BTreeMap, BTreeSet};
 /// Prometheus Operator PodMonitors for Istio scrape).
 pub const METRICS_PORTS: [u32; 2] = [15020, 15090];
 
-/// A policy selecting `selector` pods that admits TCP to `ports` and nothing else.
+/// A policy selecting `selector` pods that admits `ports` (number and protocol) and nothing else.
 fn admit_only(
     metadata: ObjectMeta,
     selector: &BTreeMap<String, String>,
-    ports: BTreeSet<u32>,
+    ports: BTreeSet<(u32, PortProtocol)>,
 ) -> NetworkPolicy {
     NetworkPolicy {
         metadata,
@@ -38,9 +39,9 @@ fn admit_only(
                 ports: Some(
                     ports
                         .into_iter()
-                        .map(|port| NetworkPolicyPort {
+                        .map(|(port, protocol)| NetworkPolicyPort {
                             port: Some(IntOrString::Int(port as i32)),
-                            protocol: Some("TCP".to_string()),
+                            protocol: Some(protocol.as_str().to_string()),
                             ..Default::default()
                         })
                         .collect(),
@@ -52,8 +53,8 @@ fn admit_only(
     }
 }
 
-/// The gateway pods' policy, named after the workload: its Service's ports (status port included)
-/// and the metrics ports. Service ports target the same container port numbers.
+/// The gateway pods' policy, named after the workload: the target ports of its Service (status port
+/// included, and the extra ports of `service.ports`) and the metrics ports.
 pub fn gateway(
     metadata: ObjectMeta,
     workload: &WorkloadModel,
@@ -62,9 +63,12 @@ pub fn gateway(
     if !workload.gateway.workload.network_policy.enabled {
         return Ok(None);
     }
-    let mut ports: BTreeSet<u32> = workload.ports.iter().map(|(_, port)| *port).collect();
-    ports.insert(STATUS_PORT);
-    ports.extend(METRICS_PORTS);
+    let mut ports: BTreeSet<(u32, PortProtocol)> = super::gateway_workload::service_ports(workload)
+        .into_iter()
+        .map(|(_, _, target, protocol)| (target, protocol))
+        .collect();
+    ports.insert((STATUS_PORT, PortProtocol::Tcp));
+    ports.extend(METRICS_PORTS.map(|p| (p, PortProtocol::Tcp)));
     Generated::new(&admit_only(metadata, &workload.selector, ports), file).map(Some)
 }
 
@@ -76,8 +80,9 @@ pub fn demo(
     file: &str,
 ) -> Result<Generated, Error> {
     let meta = metadata(model, &demo.name, Some(&demo.namespace), &demo.name, Component::Demo);
-    let mut ports = BTreeSet::from([DEMO_CONTAINER_PORT as u32, STATUS_PORT]);
-    ports.extend(METRICS_PORTS);
+    let mut ports =
+        BTreeSet::from([(DEMO_CONTAINER_PORT as u32, PortProtocol::Tcp), (STATUS_PORT, PortProtocol::Tcp)]);
+    ports.extend(METRICS_PORTS.map(|p| (p, PortProtocol::Tcp)));
     Generated::new(&admit_only(meta, selector, ports), file)
 }
 
@@ -89,12 +94,18 @@ mod tests {
     #[test]
     fn admits_each_port_once_in_ascending_order() {
         let selector = BTreeMap::from([("app".to_string(), "gw".to_string())]);
-        let policy = admit_only(ObjectMeta::default(), &selector, BTreeSet::from([443, 80, 15021, 80]));
+        let tcp = |p| (p, PortProtocol::Tcp);
+        let policy = admit_only(
+            ObjectMeta::default(),
+            &selector,
+            BTreeSet::from([tcp(443), tcp(80), tcp(15021), tcp(80), (53, PortProtocol::Udp)]),
+        );
         let value = serde_json::to_value(policy).unwrap_or_default();
         assert_eq!(
             value["spec"],
             json!({
                 "ingress": [{"ports": [
+                    {"port": 53, "protocol": "UDP"},
                     {"port": 80, "protocol": "TCP"},
                     {"port": 443, "protocol": "TCP"},
                     {"port": 15021, "protocol": "TCP"},

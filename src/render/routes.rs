@@ -28,9 +28,10 @@ pub fn render(model: &Model) -> Result<Vec<Generated>, Error> {
         .collect()
 }
 
-/// How a VirtualService names a gateway of this config (`mesh` stays `mesh`).
+/// How a VirtualService names a gateway of this config (`mesh` stays `mesh`): in the gateway's
+/// namespace, which is an external workload's when it binds one.
 pub fn gateway_ref(model: &Model, gateway: &str) -> String {
-    if gateway == MESH { MESH.to_string() } else { format!("{}/{gateway}", model.spec.namespace) }
+    if gateway == MESH { MESH.to_string() } else { format!("{}/{gateway}", model.gateway_namespace(gateway)) }
 }
 
 /// The VirtualService of a route.

@@ -63,7 +63,7 @@ pub struct PrivateKey {
     pub rotation_policy: String,
 }
 
-/// ClusterIssuer spec (exactly one issuer type set).
+/// ClusterIssuer and Issuer spec (exactly one issuer type set).
 #[derive(Clone, Debug, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ClusterIssuerSpec {
@@ -109,6 +109,9 @@ pub struct AcmeIssuer {
 pub struct SecretKeySelector {
     /// Name.
     pub name: String,
+    /// Key in the secret's data (required by DNS provider credentials).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
 }
 
 /// An ACME challenge solver.
@@ -157,11 +160,116 @@ pub struct GatewayHttpRouteSolver {
     pub parent_refs: Vec<super::gateway_api::ParentRef>,
 }
 
-/// DNS-01 solver.
+/// DNS-01 solver (exactly one provider set).
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Dns01Solver {
     /// Route 53.
-    pub route53: Route53,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub route53: Option<Route53>,
+    /// Cloudflare.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cloudflare: Option<Cloudflare>,
+    /// Google Cloud DNS.
+    #[serde(rename = "cloudDNS", skip_serializing_if = "Option::is_none")]
+    pub cloud_dns: Option<CloudDns>,
+    /// Azure DNS.
+    #[serde(rename = "azureDNS", skip_serializing_if = "Option::is_none")]
+    pub azure_dns: Option<AzureDns>,
+    /// RFC 2136.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rfc2136: Option<Rfc2136>,
+    /// Webhook.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub webhook: Option<Webhook>,
+}
+
+/// Cloudflare settings.
+#[derive(Clone, Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Cloudflare {
+    /// API token.
+    pub api_token_secret_ref: SecretKeySelector,
+}
+
+/// Google Cloud DNS settings.
+#[derive(Clone, Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CloudDns {
+    /// Project.
+    pub project: String,
+    /// Managed zone.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hosted_zone_name: Option<String>,
+    /// Service account key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service_account_secret_ref: Option<SecretKeySelector>,
+}
+
+/// Azure DNS settings.
+#[derive(Clone, Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AzureDns {
+    /// Subscription.
+    #[serde(rename = "subscriptionID")]
+    pub subscription_id: String,
+    /// Resource group.
+    pub resource_group_name: String,
+    /// Zone.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hosted_zone_name: Option<String>,
+    /// Azure cloud.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub environment: Option<String>,
+    /// Managed identity.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub managed_identity: Option<AzureManagedIdentity>,
+}
+
+/// Azure managed identity.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct AzureManagedIdentity {
+    /// Client ID.
+    #[serde(rename = "clientID", skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    /// Resource ID.
+    #[serde(rename = "resourceID", skip_serializing_if = "Option::is_none")]
+    pub resource_id: Option<String>,
+    /// Tenant ID.
+    #[serde(rename = "tenantID", skip_serializing_if = "Option::is_none")]
+    pub tenant_id: Option<String>,
+}
+
+/// RFC 2136 settings.
+#[derive(Clone, Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Rfc2136 {
+    /// Nameserver.
+    pub nameserver: String,
+    /// TSIG key name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tsig_key_name: Option<String>,
+    /// TSIG algorithm.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tsig_algorithm: Option<String>,
+    /// TSIG secret.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tsig_secret_secret_ref: Option<SecretKeySelector>,
+    /// Transport.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<String>,
+}
+
+/// Webhook solver settings.
+#[derive(Clone, Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Webhook {
+    /// API group of the webhook.
+    pub group_name: String,
+    /// Solver name.
+    pub solver_name: String,
+    /// Free-form settings.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub config: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 /// Route 53 settings.

@@ -70,6 +70,9 @@ pub struct ServerTls {
     /// Client SANs.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub subject_alt_names: Vec<String>,
+    /// The secret or ConfigMap holding the CA that verifies client certificates (Istio 1.28+).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ca_cert_credential_name: Option<String>,
 }
 
 /// VirtualService spec.

@@ -7,7 +7,7 @@ use super::{Findings, text};
 use crate::api::decode::suggest;
 use crate::api::v1alpha1::*;
 use crate::model::access::{RuleModel, TargetModel, server_host};
-use crate::model::{Model, WorkloadModel, istio_host_matches};
+use crate::model::{Model, WorkloadModel, istio_host_matches, server_host_name};
 use crate::render::authorization_policy::{MAX_RULES, allow_rule_count};
 use crate::render::gateway_topology::AWS_PROXY_PROTOCOL_ANNOTATION;
 use crate::render::request_authentication::request_authentication_name;
@@ -360,7 +360,7 @@ fn scope(model: &Model, rule: &AccessRule, at: &str, context: Context, f: &mut F
         let at_host = format!("{at}.to.hosts[{i}]");
         if let Err(reason) = names::host(host, true) {
             f.error(&at_host, text(host), format!("host {host:?} is not valid: {reason}"));
-        } else if !allowed_hosts.iter().any(|pattern| istio_host_matches(pattern, host)) {
+        } else if !allowed_hosts.iter().any(|pattern| istio_host_matches(server_host_name(pattern), host)) {
             f.error(
                 &at_host,
                 text(host),

@@ -1,10 +1,11 @@
-//! Certificate and issuer rules, including the conditions under which ACME HTTP-01 really works
-//! through an Istio gateway.
+//! Certificate and issuer rules: issuer references and kinds (generated, namespaced or external),
+//! DNS-01 providers as cert-manager v1.21 validates them, certificate namespaces, and the conditions
+//! under which ACME HTTP-01 really works through an Istio gateway.
 
 use super::names;
 use super::{Findings, text};
 use crate::api::v1alpha1::*;
-use crate::model::{Model, effective_service_type};
+use crate::model::{Model, effective_service_type, server_host_name};
 use serde_json::json;
 
 /// Run the certificate and issuer rules.
@@ -43,6 +44,17 @@ fn certificates(model: &Model, f: &mut Findings) {
             );
         }
 
+        if certificate.gateway_namespaces.len() > 1 {
+            f.error(
+                format!("{path}.name"),
+                text(&certificate.name),
+                format!(
+                    "certificate {:?} is used by gateways in namespaces {}; Istio reads a server's secret from its gateway pods' namespace, so give each namespace its own certificate",
+                    certificate.name,
+                    certificate.gateway_namespaces.join(" and ")
+                ),
+            );
+        }
         if certificate.issuer.is_empty() {
             f.error(
                 format!("{path}.issuer"),
@@ -50,32 +62,50 @@ fn certificates(model: &Model, f: &mut Findings) {
                 "the certificate has no issuer: set issuer, or add an entry to spec.issuers",
             );
         } else {
-            let generated = model.spec.issuers.iter().any(|i| i.name == certificate.issuer);
-            match (certificate.issuer_kind, generated) {
-                (IssuerKind::Issuer, true) => {
-                    f.error(
-                        format!("{path}.issuerKind"),
-                        text("Issuer"),
-                        format!("{:?} is generated from spec.issuers as a ClusterIssuer; set issuerKind: ClusterIssuer", certificate.issuer),
-                    );
+            match model.issuer(&certificate.issuer) {
+                Some(declared) => {
+                    if let Some(kind) = certificate.spec.issuer_kind
+                        && kind != declared.kind
+                    {
+                        f.error(
+                            format!("{path}.issuerKind"),
+                            text(kind.as_str()),
+                            format!(
+                                "issuer {:?} is a {} ({}.kind); set issuerKind: {}, or leave it unset to follow the issuer",
+                                certificate.issuer,
+                                declared.kind.as_str(),
+                                declared.path,
+                                declared.kind.as_str()
+                            ),
+                        );
+                    }
                 }
-                (kind, false) => {
+                None => {
+                    let kind = certificate.issuer_kind;
                     let where_ = if kind == IssuerKind::Issuer {
-                        format!(" in namespace {}", model.spec.namespace)
+                        format!(" in namespace {}", certificate.namespace)
                     } else {
                         String::new()
                     };
-                    f.warning(
-                        format!("{path}.issuer"),
-                        text(&certificate.issuer),
-                        format!(
-                            "{} {:?} is not in spec.issuers; it must already exist in the cluster{where_}",
-                            kind.as_str(),
-                            certificate.issuer
-                        ),
+                    let known: Vec<&str> = model.issuers.iter().map(|i| i.name.as_str()).collect();
+                    let declaration = match kind {
+                        IssuerKind::ClusterIssuer => {
+                            format!("{{name: {}, external: true}}", certificate.issuer)
+                        }
+                        IssuerKind::Issuer => {
+                            format!("{{name: {}, kind: Issuer, external: true}}", certificate.issuer)
+                        }
+                    };
+                    let mut message = format!(
+                        "{} {:?} is not in spec.issuers, so it must already exist in the cluster{where_}; to say so, add {declaration} to spec.issuers",
+                        kind.as_str(),
+                        certificate.issuer
                     );
+                    if let Some(s) = crate::api::decode::suggest(&certificate.issuer, &known) {
+                        message.push_str(&format!(" (or did you mean {s:?}?)"));
+                    }
+                    f.warning(format!("{path}.issuer"), text(&certificate.issuer), message);
                 }
-                _ => {}
             }
         }
 
@@ -188,6 +218,21 @@ fn acme_solver_for(
         }
         Some((_, Solver { http01: Some(http01), .. })) => {
             http01_host_served(model, &http01.gateway, name, &issuer.name, at, f);
+            // cert-manager creates the challenge HTTPRoute beside the Certificate; the port-80 listener
+            // admits routes of its own namespace only.
+            let gateway_namespace = model.gateway_namespace(&http01.gateway);
+            if model.gateways.iter().any(|g| g.name == http01.gateway)
+                && certificate.namespace != gateway_namespace
+            {
+                f.error(
+                    at,
+                    text(name),
+                    format!(
+                        "certificate {:?} lives in namespace {} (beside the gateway pods that serve it), but issuer {:?} answers HTTP-01 through gateway {:?} in namespace {}, whose port-80 listener admits challenge routes of its own namespace only; use a dns01 solver for it",
+                        certificate.name, certificate.namespace, issuer.name, http01.gateway, gateway_namespace
+                    ),
+                );
+            }
         }
         _ => {}
     }
@@ -207,7 +252,7 @@ fn http01_host_served(model: &Model, gateway: &str, name: &str, issuer: &str, at
         .gateways
         .iter()
         .filter(|g| g.workload == solver_gateway.workload)
-        .flat_map(|g| g.servers.iter().flat_map(|s| s.hosts.iter().map(String::as_str)))
+        .flat_map(|g| g.servers.iter().flat_map(|s| s.hosts.iter().map(|h| server_host_name(h))))
     {
         if !hosts.contains(&host) {
             hosts.push(host);
@@ -227,7 +272,8 @@ fn http01_host_served(model: &Model, gateway: &str, name: &str, issuer: &str, at
 }
 
 fn issuers(model: &Model, f: &mut Findings) {
-    for (ii, issuer) in model.spec.issuers.iter().enumerate() {
+    for (ii, model_issuer) in model.issuers.iter().enumerate() {
+        let issuer = &model_issuer.spec;
         let path = format!("spec.issuers[{ii}]");
         f.name(&format!("{path}.name"), "issuer name", &issuer.name, names::object_name);
         if model.spec.issuers[..ii].iter().any(|i| i.name == issuer.name) {
@@ -238,14 +284,32 @@ fn issuers(model: &Model, f: &mut Findings) {
             );
         }
         let kinds = [issuer.acme.is_some(), issuer.self_signed.is_some(), issuer.ca.is_some()];
-        if kinds.iter().filter(|k| **k).count() != 1 {
-            f.error(path.as_str(), None, "set exactly one of acme, selfSigned and ca");
+        let set = kinds.iter().filter(|k| **k).count();
+        if issuer.external {
+            if set > 0 {
+                f.error(
+                    path.as_str(),
+                    None,
+                    "an external issuer already exists in the cluster, so nothing is generated from acme, selfSigned or ca; remove them, or remove external: true to generate the issuer",
+                );
+            }
+            continue;
+        }
+        if set != 1 {
+            f.error(
+                path.as_str(),
+                None,
+                "set exactly one of acme, selfSigned and ca (or external: true for an issuer that already exists in the cluster)",
+            );
         }
         if let Some(ca) = &issuer.ca {
             f.name(&format!("{path}.ca.secretName"), "secret name", &ca.secret_name, names::object_name);
         }
         if let Some(acme) = &issuer.acme {
             acme_issuer(model, acme, &format!("{path}.acme"), f);
+            if issuer.kind == IssuerKind::Issuer {
+                ambient_credentials(acme, &path, f);
+            }
         }
         let used = model.certificates.iter().any(|c| c.issuer == issuer.name)
             || model.spec.multicluster.as_ref().is_some_and(|m| m.plugin_ca.issuer == issuer.name);
@@ -294,18 +358,283 @@ fn acme_issuer(model: &Model, acme: &Acme, path: &str, f: &mut Findings) {
             f.error(at.as_str(), None, "set exactly one of http01 and dns01");
         }
         if let Some(dns01) = &solver.dns01 {
-            match &dns01.route53 {
-                None => {
-                    f.error(format!("{at}.dns01"), None, "dns01 needs a provider: route53");
-                }
-                Some(route53) if route53.region.trim().is_empty() => {
-                    f.error(format!("{at}.dns01.route53.region"), None, "the AWS region is required");
-                }
-                _ => {}
-            }
+            dns01_provider(dns01, &format!("{at}.dns01"), f);
         }
         if let Some(http01) = &solver.http01 {
             http01_gateway(model, &http01.gateway, &format!("{at}.http01.gateway"), f);
+        }
+    }
+}
+
+/// The DNS-01 providers this config renders.
+const DNS01_PROVIDERS: &str = "route53, cloudflare, cloudDNS, azureDNS, rfc2136 or webhook";
+
+/// One DNS-01 provider, with the fields cert-manager's webhook requires
+/// (`internal/apis/certmanager/validation/issuer.go` `ValidateACMEChallengeSolverDNS01`, v1.21).
+fn dns01_provider(dns01: &Dns01, at: &str, f: &mut Findings) {
+    let providers = [
+        dns01.route53.is_some(),
+        dns01.cloudflare.is_some(),
+        dns01.cloud_dns.is_some(),
+        dns01.azure_dns.is_some(),
+        dns01.rfc2136.is_some(),
+        dns01.webhook.is_some(),
+    ];
+    match providers.iter().filter(|p| **p).count() {
+        0 => {
+            f.error(at, None, format!("dns01 needs a provider: {DNS01_PROVIDERS}"));
+        }
+        1 => {}
+        _ => {
+            f.error(at, None, format!("set exactly one dns01 provider ({DNS01_PROVIDERS}); use one solver per provider, with selectors"));
+        }
+    }
+    let required = |f: &mut Findings, path: String, value: &str, what: &str| {
+        if value.trim().is_empty() {
+            f.error(path, None, format!("{what} is required"));
+        }
+    };
+    if let Some(route53) = &dns01.route53 {
+        required(f, format!("{at}.route53.region"), &route53.region, "the AWS region");
+    }
+    if let Some(cloudflare) = &dns01.cloudflare {
+        secret_key_ref(&cloudflare.api_token_secret_ref, &format!("{at}.cloudflare.apiTokenSecretRef"), f);
+    }
+    if let Some(cloud_dns) = &dns01.cloud_dns {
+        let path = format!("{at}.cloudDNS");
+        let project = cloud_dns.project.trim();
+        let project_ok = (6..=30).contains(&project.len())
+            && project.starts_with(|c: char| c.is_ascii_lowercase())
+            && !project.ends_with('-')
+            && project.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        // Legacy projects may carry a domain prefix (`example.com:project`); accept those as written.
+        if project.is_empty() {
+            f.error(format!("{path}.project"), None, "the Google Cloud project ID is required");
+        } else if !project_ok && !project.contains(':') {
+            f.error(
+                format!("{path}.project"),
+                text(&cloud_dns.project),
+                format!("{project:?} is not a Google Cloud project ID (6-30 lowercase letters, digits and '-', starting with a letter)"),
+            );
+        }
+        if let Some(zone) = &cloud_dns.hosted_zone_name {
+            f.name(&format!("{path}.hostedZoneName"), "managed zone name", zone, names::dns1035_label);
+        }
+        if let Some(secret) = &cloud_dns.service_account_secret_ref {
+            secret_key_ref(secret, &format!("{path}.serviceAccountSecretRef"), f);
+        }
+    }
+    if let Some(azure) = &dns01.azure_dns {
+        let path = format!("{at}.azureDNS");
+        if azure.subscription_id.trim().is_empty() {
+            f.error(format!("{path}.subscriptionID"), None, "the Azure subscription ID is required");
+        } else if !is_guid(&azure.subscription_id) {
+            f.error(
+                format!("{path}.subscriptionID"),
+                text(&azure.subscription_id),
+                "expected a subscription ID such as \"00000000-0000-0000-0000-000000000000\"",
+            );
+        }
+        required(
+            f,
+            format!("{path}.resourceGroupName"),
+            &azure.resource_group_name,
+            "the resource group of the zone",
+        );
+        if let Some(identity) = &azure.managed_identity {
+            let at = format!("{path}.managedIdentity");
+            match (&identity.client_id, &identity.resource_id, &identity.tenant_id) {
+                (Some(_), Some(_), _) => {
+                    f.error(at.as_str(), None, "set clientID or resourceID, not both");
+                }
+                (_, Some(_), Some(_)) => {
+                    f.error(
+                        format!("{at}.tenantID"),
+                        None,
+                        "tenantID goes with clientID, not with resourceID",
+                    );
+                }
+                (None, None, Some(_)) => {
+                    f.error(format!("{at}.clientID"), None, "tenantID needs the clientID of the identity");
+                }
+                _ => {}
+            }
+            for (field, value) in [("clientID", &identity.client_id), ("tenantID", &identity.tenant_id)] {
+                if let Some(value) = value
+                    && !is_guid(value)
+                {
+                    f.error(format!("{at}.{field}"), text(value), format!("{field} {value:?} is not a GUID"));
+                }
+            }
+            if let Some(resource) = &identity.resource_id
+                && !resource.to_ascii_lowercase().starts_with("/subscriptions/")
+            {
+                f.error(
+                    format!("{at}.resourceID"),
+                    text(resource),
+                    "expected a resource ID such as /subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.ManagedIdentity/userAssignedIdentities/<name>",
+                );
+            }
+        }
+    }
+    if let Some(rfc2136) = &dns01.rfc2136 {
+        let path = format!("{at}.rfc2136");
+        if let Err(reason) = nameserver(&rfc2136.nameserver) {
+            f.error(
+                format!("{path}.nameserver"),
+                text(&rfc2136.nameserver),
+                format!("nameserver {:?} is not valid: {reason}", rfc2136.nameserver),
+            );
+        }
+        match (&rfc2136.tsig_key_name, &rfc2136.tsig_secret_secret_ref) {
+            (Some(_), None) => {
+                f.error(
+                    format!("{path}.tsigSecretSecretRef"),
+                    None,
+                    "tsigKeyName needs tsigSecretSecretRef, the Secret holding the key",
+                );
+            }
+            (None, Some(_)) => {
+                f.error(
+                    format!("{path}.tsigKeyName"),
+                    None,
+                    "tsigSecretSecretRef needs tsigKeyName, the key's name on the server",
+                );
+            }
+            (None, None) if rfc2136.tsig_algorithm.is_some() => {
+                f.error(
+                    format!("{path}.tsigAlgorithm"),
+                    None,
+                    "tsigAlgorithm is used only with a TSIG key: set tsigKeyName and tsigSecretSecretRef",
+                );
+            }
+            _ => {}
+        }
+        if let Some(key) = &rfc2136.tsig_key_name
+            && names::host(key.trim_end_matches('.'), false).is_err()
+        {
+            f.error(
+                format!("{path}.tsigKeyName"),
+                text(key),
+                format!("TSIG key name {key:?} is not a DNS name (such as \"acme-update.\")"),
+            );
+        }
+        if let Some(secret) = &rfc2136.tsig_secret_secret_ref {
+            secret_key_ref(secret, &format!("{path}.tsigSecretSecretRef"), f);
+        }
+        if rfc2136.tsig_key_name.is_some()
+            && rfc2136.tsig_algorithm.is_none_or(|a| a == TsigAlgorithm::Hmacmd5)
+        {
+            f.warning(
+                format!("{path}.tsigAlgorithm"),
+                rfc2136.tsig_algorithm.map(|a| serde_json::Value::String(a.as_str().to_string())),
+                "HMACMD5 (cert-manager's default) is a weak TSIG algorithm (RFC 8945 recommends HMACSHA256); set tsigAlgorithm to match the key on the server",
+            );
+        }
+    }
+    if let Some(webhook) = &dns01.webhook {
+        let path = format!("{at}.webhook");
+        if webhook.group_name.trim().is_empty() {
+            f.error(format!("{path}.groupName"), None, "the webhook's API group (its groupName) is required");
+        } else if names::host(&webhook.group_name, false).is_err() || !webhook.group_name.contains('.') {
+            f.error(
+                format!("{path}.groupName"),
+                text(&webhook.group_name),
+                format!(
+                    "{:?} is not an API group: a DNS subdomain such as \"acme.example.com\"",
+                    webhook.group_name
+                ),
+            );
+        }
+        required(
+            f,
+            format!("{path}.solverName"),
+            &webhook.solver_name,
+            "the solver name the webhook implements",
+        );
+    }
+}
+
+/// A credential's Secret reference: a valid Secret name and, when given, a valid data key.
+fn secret_key_ref(secret: &SecretKeyRef, path: &str, f: &mut Findings) {
+    f.name(&format!("{path}.name"), "secret name", &secret.name, names::object_name);
+    if let Some(key) = &secret.key {
+        let valid = !key.is_empty()
+            && key.len() <= 253
+            && key.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+        if !valid {
+            f.error(
+                format!("{path}.key"),
+                text(key),
+                format!("{key:?} is not a Secret data key (letters, digits, '-', '_' and '.')"),
+            );
+        }
+    }
+}
+
+/// Whether `text` is a GUID (`00000000-0000-0000-0000-000000000000`).
+fn is_guid(text: &str) -> bool {
+    let groups: Vec<&str> = text.split('-').collect();
+    groups.len() == 5
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(g, n)| g.len() == n && g.chars().all(|c| c.is_ascii_hexdigit()))
+}
+
+/// An RFC 2136 nameserver as cert-manager accepts it: `host[:port]`, the host an IPv4 address, a host
+/// name, or an IPv6 address in brackets (`util.ValidNameserver`).
+fn nameserver(text: &str) -> Result<(), String> {
+    if text.trim().is_empty() {
+        return Err("it is empty".to_string());
+    }
+    let (host, port) = if let Some(rest) = text.strip_prefix('[') {
+        let (address, rest) = rest.split_once(']').ok_or("an IPv6 address needs its closing ']'")?;
+        address.parse::<std::net::Ipv6Addr>().map_err(|_| format!("{address:?} is not an IPv6 address"))?;
+        match rest {
+            "" => return Ok(()),
+            rest => ("", rest.strip_prefix(':').ok_or("expected ':<port>' after ']'")?),
+        }
+    } else if text.matches(':').count() > 1 {
+        return Err("an IPv6 address goes in brackets: \"[2001:db8::53]:53\"".to_string());
+    } else {
+        match text.split_once(':') {
+            Some((host, port)) => (host, port),
+            None => (text, "53"),
+        }
+    };
+    if !host.is_empty() && host.parse::<std::net::Ipv4Addr>().is_err() && names::host(host, false).is_err() {
+        return Err(format!("{host:?} is neither an IPv4 address nor a host name"));
+    }
+    match port.parse::<u16>() {
+        Ok(p) if p > 0 => Ok(()),
+        _ => Err(format!("{port:?} is not a port number")),
+    }
+}
+
+/// cert-manager lends ambient cloud credentials (workload identity, instance roles) to namespaced
+/// Issuers only when started with `--issuer-ambient-credentials`, off by default
+/// (`internal/apis/config/controller/v1alpha1/defaults.go`); these solvers then fail.
+fn ambient_credentials(acme: &Acme, path: &str, f: &mut Findings) {
+    for (si, solver) in acme.solvers.iter().enumerate() {
+        let Some(dns01) = &solver.dns01 else { continue };
+        let ambient = if dns01.route53.is_some() {
+            Some("route53")
+        } else if dns01.cloud_dns.as_ref().is_some_and(|c| c.service_account_secret_ref.is_none()) {
+            Some("cloudDNS")
+        } else if dns01.azure_dns.is_some() {
+            Some("azureDNS")
+        } else {
+            None
+        };
+        if let Some(provider) = ambient {
+            f.info(
+                format!("{path}.acme.solvers[{si}].dns01.{provider}"),
+                None,
+                format!(
+                    "a namespaced Issuer's {provider} solver uses cert-manager's ambient cloud credentials, which cert-manager lends to Issuers only when started with --issuer-ambient-credentials (off by default); otherwise use kind: ClusterIssuer"
+                ),
+            );
         }
     }
 }
@@ -323,6 +652,27 @@ fn http01_gateway(model: &Model, name: &str, at: &str, f: &mut Findings) {
         f.error(at, text(name), message).set_code("IST0101");
         return;
     };
+    if gateway.external {
+        f.error(
+            at,
+            text(name),
+            format!(
+                "HTTP-01 needs a port-80 Gateway API listener on gateway {name:?}'s own Service, and its workload is external (managed elsewhere); use a dns01 solver"
+            ),
+        );
+        return;
+    }
+    if let Some(server) =
+        gateway.redirect_server().filter(|s| s.hosts.iter().any(|h| server_host_name(h) == "*"))
+    {
+        f.error(
+            format!("{}.hosts", server.path),
+            text("*"),
+            format!(
+                "HTTP-01 gateway {name:?} serves its port-80 redirect through a Gateway API HTTPRoute, which needs host names: list them instead of \"*\""
+            ),
+        );
+    }
     match gateway.servers.iter().find(|s| s.port == 80) {
         Some(server) if server.protocol == ServerProtocol::Http && server.https_redirect => {}
         Some(server) => {
@@ -381,4 +731,42 @@ fn http01_gateway(model: &Model, name: &str, at: &str, f: &mut Findings) {
             crate::render::istio_gateway::http01_gateway_name(name)
         ),
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nameservers_as_cert_manager_reads_them() {
+        for ok in [
+            "10.0.0.53",
+            "10.0.0.53:53",
+            "ns1.example.com",
+            "ns1.example.com:5353",
+            "[2001:db8::53]",
+            "[2001:db8::53]:53",
+        ] {
+            assert!(nameserver(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "",
+            "2001:db8::53",
+            "[2001:db8::53",
+            "[nope]:53",
+            "ns1.example.com:0",
+            "ns1.example.com:dns",
+            "bad_host:53",
+        ] {
+            assert!(nameserver(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn guids() {
+        assert!(is_guid("11111111-2222-3333-4444-555555555555"));
+        assert!(is_guid("aBcDeF00-2222-3333-4444-555555555555"));
+        assert!(!is_guid("11111111-2222-3333-4444-55555555555"));
+        assert!(!is_guid("not-a-guid"));
+    }
 }

@@ -34,11 +34,12 @@ pub fn check(model: &Model, f: &mut Findings) {
             f.error(format!("spec.domains[{i}]"), text(domain), format!("host {domain:?} is listed twice"));
         }
     }
-    if spec.gateways.is_empty() {
+    // A multi-network cluster without ingress of its own renders only its east-west gateway.
+    if spec.gateways.is_empty() && model.east_west.is_none() {
         f.error(
             "spec.gateways",
             None,
-            "at least one gateway is required, for example `gateways: [{name: external}]`",
+            "at least one gateway is required, for example `gateways: [{name: external}]` (or only an east-west gateway: multicluster.eastWestGateway.enabled: true)",
         );
     }
 }

@@ -3,8 +3,8 @@
 use super::names;
 use super::{Findings, text};
 use crate::api::v1alpha1::*;
-use crate::model::{Model, istio_host_matches};
-use crate::render::namespaces::is_reserved_namespace;
+use crate::model::{Model, istio_host_matches, server_host_admits, server_host_name};
+use crate::render::namespaces::is_system_namespace;
 use serde_json::{Value, json};
 
 /// Run the mesh rules.
@@ -38,7 +38,16 @@ fn namespaces(model: &Model, f: &mut Findings) {
                     ns.name
                 ),
             );
-        } else if is_reserved_namespace(model, &ns.name) {
+        } else if let Some(gateway) = model.gateways.iter().find(|g| g.external && g.namespace == ns.name) {
+            f.error(
+                &at,
+                text(&ns.name),
+                format!(
+                    "{:?} is the namespace of the external gateway workload of {}, which its own installer manages; namespace-wide mTLS rules there would change those gateways",
+                    ns.name, gateway.path
+                ),
+            );
+        } else if is_system_namespace(&ns.name) {
             f.error(
                 &at,
                 text(&ns.name),
@@ -70,6 +79,16 @@ pub fn gateway_exists(model: &Model, name: &str, at: &str, f: &mut Findings) -> 
     if model.gateways.iter().any(|g| g.name == name) {
         return true;
     }
+    if model.gateways.is_empty() {
+        // Only an east-west gateway: nothing for a route to bind.
+        f.error(
+            at,
+            text(name),
+            "Referenced gateway not found: spec.gateways is empty; add an ingress gateway to route through",
+        )
+        .set_code("IST0101");
+        return false;
+    }
     let known: Vec<&str> = model.gateways.iter().map(|g| g.name.as_str()).collect();
     let mut message = format!("Referenced gateway not found: {name:?} is not in spec.gateways");
     if let Some(s) = crate::api::decode::suggest(name, &known) {
@@ -80,13 +99,14 @@ pub fn gateway_exists(model: &Model, name: &str, at: &str, f: &mut Findings) -> 
 }
 
 /// Every host of a VirtualService must be served by each gateway it binds (IST0132); otherwise the
-/// route never receives traffic through that gateway.
+/// route never receives traffic through that gateway. A server host's namespace part (`shop/`, `./`)
+/// admits only VirtualServices of that namespace.
 pub fn hosts_served(
     model: &Model,
     gateway: &str,
     hosts: &[String],
     hosts_path: &str,
-    what: &str,
+    (route_namespace, what): (&str, &str),
     f: &mut Findings,
 ) {
     let Some(gateway) = model.gateways.iter().find(|g| g.name == gateway) else {
@@ -99,14 +119,25 @@ pub fn hosts_served(
         .flat_map(|s| s.hosts.iter().cloned())
         .collect();
     for host in hosts {
-        if !served.iter().any(|pattern| istio_host_matches(pattern, host)) {
+        let matched = served.iter().any(|pattern| {
+            server_host_admits(pattern, route_namespace, &gateway.namespace)
+                && istio_host_matches(server_host_name(pattern), host)
+        });
+        if !matched {
             f.error(
                 hosts_path,
                 text(host),
                 format!(
-                    "one or more host {host:?} defined in VirtualService {what} not found in Gateway {:?} (serves: {}); add it to the gateway's hosts or spec.domains",
+                    "one or more host {host:?} defined in VirtualService {what} not found in Gateway {:?} (serves: {}); {}",
                     gateway.name,
-                    served.join(", ")
+                    served.join(", "),
+                    if served.iter().any(|p| istio_host_matches(server_host_name(p), host)) {
+                        format!(
+                            "the servers that match it admit VirtualServices of other namespaces only (a \"<namespace>/\" host prefix); route from one of those or widen the prefix to \"*/\" (this route is in {route_namespace})"
+                        )
+                    } else {
+                        "add it to the gateway's hosts or spec.domains".to_string()
+                    }
                 ),
             )
             .set_code("IST0132");
@@ -144,7 +175,7 @@ fn demo(model: &Model, f: &mut Findings) {
             &demo.gateway,
             std::slice::from_ref(&demo.host),
             host_at,
-            &format!("{}/{}", demo.namespace, demo.name),
+            (&demo.namespace, &format!("{}/{}", demo.namespace, demo.name)),
             f,
         );
     }

@@ -87,6 +87,8 @@ fn multicluster(model: &Model, f: &mut Findings) {
                 "the east-west gateway's labels equal an ingress gateway's, so their Gateways would configure both",
             );
         }
+        super::gateways::service_ports(&format!("{ew_path}.service"), &ew.service, &workload.ports, f);
+        super::gateways::static_address(&ew_path, &workload.gateway, f);
         if effective_service_type(&workload.gateway) != ServiceType::LoadBalancer
             && ew.service.type_.is_some()
         {
@@ -102,6 +104,13 @@ fn multicluster(model: &Model, f: &mut Findings) {
     if !plugin.issuer.is_empty() {
         f.name(&format!("{plugin_path}.issuer"), "issuer name", &plugin.issuer, names::object_name);
         match model.spec.issuers.iter().find(|i| i.name == plugin.issuer) {
+            Some(issuer) if issuer.kind == IssuerKind::Issuer => {
+                f.error(
+                    format!("{plugin_path}.issuer"),
+                    text(&plugin.issuer),
+                    "the plugin CA certificate lives in the mesh root namespace and names a ClusterIssuer; declare this issuer with kind: ClusterIssuer",
+                );
+            }
             Some(issuer) if issuer.acme.is_some() => {
                 f.error(
                     format!("{plugin_path}.issuer"),

@@ -126,6 +126,24 @@ pub fn host(host: &str, allow_star: bool) -> Result<(), String> {
     Ok(())
 }
 
+/// An Istio Gateway server host: a [`host`] (`*` allowed), optionally behind a namespace part that
+/// is `*`, `.` or a namespace name (`shop/a.example.com`, `./a.example.com`, `*/a.example.com`).
+pub fn server_host(text: &str) -> Result<(), String> {
+    let (namespace, name) = crate::model::split_server_host(text);
+    if let Some(namespace) = namespace
+        && namespace != "*"
+        && namespace != "."
+    {
+        dns1123_label(namespace).map_err(|reason| {
+            format!("the namespace part {namespace:?} must be \"*\", \".\" or a namespace name ({reason})")
+        })?;
+    }
+    if name.contains('/') {
+        return Err("a host has at most one '/', after its namespace part".to_string());
+    }
+    host(name, true)
+}
+
 /// A duration as Istio accepts it (`10s`, `1.5s`, `250ms`, `1m30s`, `1h`): at least 1ms.
 pub fn duration(text: &str) -> Result<(), String> {
     let bad = || "expected a duration such as \"10s\", \"250ms\" or \"1m30s\"".to_string();
@@ -189,6 +207,14 @@ mod tests {
         assert!(host("*example.com", false).is_err());
         assert!(host("Shop.example.com", false).is_err());
         assert!(host("shop..example.com", false).is_err());
+        for ok in ["*", "a.example.com", "shop/a.example.com", "./a.example.com", "*/a.example.com", "shop/*"]
+        {
+            assert!(server_host(ok).is_ok(), "{ok}");
+        }
+        for bad in ["Shop/a.example.com", "/a.example.com", "a/b/c.example.com", "shop/", "../a.example.com"]
+        {
+            assert!(server_host(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

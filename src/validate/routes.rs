@@ -18,7 +18,7 @@ use crate::model::routes::{
     Backend, HttpMatchModel, HttpRuleModel, RouteModel, ServiceModel, StringMatch, ValueMatch, carries_http,
     is_passthrough,
 };
-use crate::model::{GatewayModel, Model, istio_host_matches};
+use crate::model::{GatewayModel, Model, istio_host_matches, server_host_name};
 use serde_json::{Value, json};
 
 /// HTTP methods a match may name (the Gateway API's list, which Istio accepts too).
@@ -67,7 +67,7 @@ fn route_entry(model: &Model, ri: usize, route: &RouteModel, f: &mut Findings) {
         } else if gateway_exists(model, gateway, at, f) && !binds_mesh {
             // A route that also binds `mesh` may name in-mesh hosts its gateways do not serve.
             let what = format!("{}/{}", route.namespace, route.name);
-            hosts_served(model, gateway, &route.hosts, &route.hosts_path, &what, f);
+            hosts_served(model, gateway, &route.hosts, &route.hosts_path, (&route.namespace, &what), f);
         }
     }
     if route.hosts.is_empty() {
@@ -980,7 +980,7 @@ fn tls_rule(
                 .iter()
                 .filter(|g| g.name == l.gateway)
                 .flat_map(|g| g.servers.iter().filter(|s| s.port == l.port))
-                .any(|s| s.hosts.iter().any(|pattern| istio_host_matches(pattern, host)))
+                .any(|s| s.hosts.iter().any(|pattern| istio_host_matches(server_host_name(pattern), host)))
         });
         if !gateways.is_empty() && !rule.listeners.is_empty() && !served {
             f.error(

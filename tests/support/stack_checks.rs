@@ -65,6 +65,11 @@
 //! * Annotations that name ports or hosts: an AWS `healthcheck-port` names a port of the Service;
 //!   external-dns `hostname` lists only hosts the gateway pods serve.
 //!
+//! Gateway workloads the config declares `external` (managed elsewhere, such as the AKS Istio add-on)
+//! have no pods in the output: an Istio Gateway selecting exactly such a workload's labels in its
+//! namespace is exempt from `gateway-selector` and `service-ports`; its credentials must still be
+//! written by Certificates in that namespace.
+//!
 //! Deliberately not checked: PDB percentages (only integer `minAvailable` / `maxUnavailable` are
 //! evaluated); `allowedRoutes.namespaces.from: Selector` (accepted without evaluating namespace
 //! labels); VirtualService destinations and application namespaces that are not in the output (user
@@ -163,6 +168,8 @@ struct ConfigFacts {
     external_credentials: BTreeSet<String>,
     /// Issuer names that may exist outside the output.
     external_issuers: Exempt,
+    /// Gateway workloads managed outside the output: (namespace, pod labels).
+    external_workloads: Vec<(String, BTreeMap<String, String>)>,
 }
 
 /// A set of exempt names, or every name.
@@ -202,17 +209,30 @@ impl ConfigFacts {
                 trust_domain: "cluster.local".to_string(),
                 external_credentials: BTreeSet::new(),
                 external_issuers,
+                external_workloads: Vec::new(),
             };
         }
         let spec = &config["spec"];
         let mut external_credentials = BTreeSet::new();
         collect_credential_names(spec, &mut external_credentials);
-        let generated: BTreeSet<String> = array(&spec["issuers"]).iter().map(|i| text(&i["name"])).collect();
-        // Certificates and the plugin CA may name a ClusterIssuer that already exists in the cluster.
+        // Issuers declared `external` exist in the cluster, like issuers the config does not list.
+        let generated: BTreeSet<String> = array(&spec["issuers"])
+            .iter()
+            .filter(|i| i["external"].as_bool() != Some(true))
+            .map(|i| text(&i["name"]))
+            .collect();
+        // Certificates and the plugin CA may name a ClusterIssuer that already exists in the cluster,
+        // and the config may declare existing issuers (which certificates take by default when first).
         let named: BTreeSet<String> = array(&spec["certificates"])
             .iter()
             .filter_map(|c| c["issuer"].as_str())
             .chain(spec["multicluster"]["pluginCA"]["issuer"].as_str())
+            .chain(
+                array(&spec["issuers"])
+                    .iter()
+                    .filter(|i| i["external"].as_bool() == Some(true))
+                    .filter_map(|i| i["name"].as_str()),
+            )
             .map(|s| s.trim().to_string())
             .filter(|s| !s.is_empty())
             .collect();
@@ -220,12 +240,29 @@ impl ConfigFacts {
             t if t.is_empty() => "cluster.local".to_string(),
             t => t,
         };
+        let gateway_namespace = match text(&spec["namespace"]) {
+            n if n.is_empty() => "istio-ingress".to_string(),
+            n => n,
+        };
+        let external_workloads = array(&spec["gateways"])
+            .iter()
+            .map(|g| &g["workload"])
+            .filter(|w| w["external"].as_bool() == Some(true))
+            .map(|w| {
+                let namespace = match text(&w["namespace"]) {
+                    n if n.is_empty() => gateway_namespace.clone(),
+                    n => n,
+                };
+                (namespace, string_map(&w["labels"]))
+            })
+            .collect();
         Self {
             instance: text(&config["metadata"]["name"]),
             revision: text(&spec["revision"]),
             trust_domain,
             external_credentials,
             external_issuers: Exempt::Names(named.difference(&generated).cloned().collect()),
+            external_workloads,
         }
     }
 }
@@ -587,7 +624,12 @@ fn check_istio_gateways(ctx: &mut Ctx<'_>) {
             continue;
         }
         let local = ctx.workloads_selected_by_map(selector, Some(namespace(gw)));
-        if local.is_empty() {
+        let external = ctx
+            .facts
+            .external_workloads
+            .iter()
+            .any(|(ns, labels)| ns == namespace(gw) && string_map(selector) == *labels);
+        if local.is_empty() && !external {
             ctx.fail(
                 "gateway-selector",
                 gw,
@@ -707,20 +749,24 @@ fn catch_all_hosts(ctx: &Ctx<'_>, gw: &Value) -> Vec<String> {
             );
         }
     }
-    let solving: Vec<&str> = ctx
-        .all("cert-manager.io", "ClusterIssuer")
+    // (kind, namespace, name) of issuers solving HTTP-01 through this Gateway; "" for a ClusterIssuer.
+    let solving: Vec<(&str, &str, &str)> = ["ClusterIssuer", "Issuer"]
         .into_iter()
-        .filter(|issuer| {
+        .flat_map(|k| ctx.all("cert-manager.io", k).into_iter().map(move |issuer| (k, issuer)))
+        .filter(|(_, issuer)| {
             array(&issuer["spec"]["acme"]["solvers"]).iter().any(|solver| {
-                array(&solver["http01"]["gatewayHTTPRoute"]["parentRefs"]).iter().any(|p| attached(p, ""))
+                array(&solver["http01"]["gatewayHTTPRoute"]["parentRefs"])
+                    .iter()
+                    .any(|p| attached(p, namespace(issuer)))
             })
         })
-        .map(name)
+        .map(|(k, issuer)| (k, namespace(issuer), name(issuer)))
         .collect();
     for certificate in ctx.all("cert-manager.io", "Certificate") {
-        if certificate["spec"]["issuerRef"]["kind"].as_str() == Some("ClusterIssuer")
-            && solving.contains(&certificate["spec"]["issuerRef"]["name"].as_str().unwrap_or_default())
-        {
+        let issuer_ref = &certificate["spec"]["issuerRef"];
+        let kind = issuer_ref["kind"].as_str().unwrap_or("Issuer");
+        let issuer_ns = if kind == "ClusterIssuer" { "" } else { namespace(certificate) };
+        if solving.contains(&(kind, issuer_ns, issuer_ref["name"].as_str().unwrap_or_default())) {
             hosts.extend(
                 array(&certificate["spec"]["dnsNames"]).iter().filter_map(|h| h.as_str()).map(String::from),
             );
