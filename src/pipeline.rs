@@ -2,9 +2,11 @@
 //!
 //! 1. decode the config (all schema problems at once),
 //! 2. resolve defaults and run every semantic rule,
-//! 3. render, then merge the generated objects into the items (upsert, prune, place files).
+//! 3. render, then merge the generated objects into the items (upsert, prune, place files),
+//! 4. check the whole package, passing items and generated objects together ([`crate::analyze`]).
 //!
-//! Any error stops before step 3, and the items come back untouched.
+//! Any error stops before step 3, and the items come back untouched. Step 4 only reports: with
+//! `spec.analysis.userObjects: Error` its errors fail the run (kpt and kustomize then write nothing).
 
 use crate::api::{self, Config};
 use crate::krm::merge::{self, Placement};
@@ -125,7 +127,11 @@ pub fn process_config(mut items: Vec<Value>, config: &Config, mode: Mode) -> Out
         Err(errors) => results.extend(errors.into_iter().map(|r| config.result(r))),
     }
     match origins {
-        Some(origins) => Outcome { items, results, changes, origins },
+        Some(origins) => {
+            // The whole package, hand-written objects and generated ones together (it only reads).
+            results.extend(crate::analyze::analyze(&items, &config.instance, &config.spec));
+            Outcome { items, results, changes, origins }
+        }
         None => unchanged(items, results),
     }
 }

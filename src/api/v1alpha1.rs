@@ -80,6 +80,12 @@ pub struct MeshIngressSpec {
     /// Tracing for the mesh: a `telemetry.istio.io/v1` Telemetry in the mesh root namespace.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub telemetry: Option<Telemetry>,
+
+    /// Checks over the whole package: the Istio objects passing through (hand-written ones beside
+    /// this config) are analysed together with the generated ones, offline, the way `istioctl
+    /// analyze` analyses a cluster.
+    #[serde(default)]
+    pub analysis: Analysis,
 }
 
 // `Default` must equal what serde reads from `{}` (a test checks it): configs built in code (the
@@ -100,6 +106,7 @@ impl Default for MeshIngressSpec {
             multicluster: None,
             argocd: Argocd::default(),
             telemetry: None,
+            analysis: Analysis::default(),
         }
     }
 }
@@ -1141,6 +1148,34 @@ pub struct Argocd {
     /// policies and VirtualServices.
     #[serde(default)]
     pub sync_waves: bool,
+}
+
+/// Checks over the whole package.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Analysis {
+    /// How findings on objects you wrote are reported: a VirtualService naming a Gateway missing from
+    /// the package or a subset no DestinationRule defines, or binding a Gateway that serves none of
+    /// its hosts; a Gateway whose `credentialName` nothing provides in the gateway pods' namespace,
+    /// that conflicts with another on one workload, or shares its certificate; a selector matching
+    /// no workload. `Warning`: every finding is a warning. `Error`: what `istioctl analyze` rates an
+    /// error (IST0101 references, IST0145 conflicts) fails the render; its warnings (IST0132,
+    /// IST0138, IST0127) and selectors matching no workload of the package (the workload may be
+    /// installed outside it) stay warnings. `Off`: no checks.
+    #[serde(default)]
+    pub user_objects: FindingSeverity,
+}
+
+/// How findings on objects the user wrote are reported.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum FindingSeverity {
+    /// No checks over the package.
+    Off,
+    /// Every finding is a warning.
+    #[default]
+    Warning,
+    /// Findings `istioctl analyze` rates as errors fail the render.
+    Error,
 }
 
 /// Mesh tracing.
