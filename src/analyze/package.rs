@@ -4,6 +4,7 @@
 //! rather than a scan. Everything else is skipped after reading its `kind`.
 
 use crate::krm::object;
+use crate::render::labels::INSTANCE_LABEL;
 use serde_json::{Map, Value};
 use std::collections::{HashMap, HashSet};
 
@@ -204,7 +205,7 @@ impl<'a> Package<'a> {
                     None => continue,
                 },
             }
-            let generated = crate::krm::merge::owned_by(item, instance);
+            let generated = object::label(item, INSTANCE_LABEL) == Some(instance);
             package.objects.push(Object { value: item, kind, namespace, name, generated });
         }
         package.index_labels();

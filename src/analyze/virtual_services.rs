@@ -69,7 +69,8 @@ pub fn check(package: &Package<'_>, findings: &mut Vec<Finding>) {
             }
             for gateway in found {
                 let served = served_hosts(package, gateway, object.namespace);
-                if !hosts.iter().any(|(_, host)| serves(&served, host)) {
+                // No hosts at all is a schema error, not a matter of this check.
+                if !hosts.is_empty() && !hosts.iter().any(|(_, host)| serves(&served, host)) {
                     let listed: Vec<&str> = hosts.iter().map(|(_, h)| *h).collect();
                     findings.push(
                         Finding::new(
