@@ -170,6 +170,19 @@ pub fn mappings(value: Option<&Value>) -> impl Iterator<Item = (usize, &serde_js
         .filter_map(|(i, v)| v.as_object().map(|m| (i, m)))
 }
 
+/// Run one check that needs the Gateways' selections over `items`, for unit tests.
+#[cfg(test)]
+pub fn run_with_selection(
+    items: &[Value],
+    check: fn(&Package<'_>, &gateways::Selected<'_>, &mut Vec<Finding>),
+) -> Vec<Finding> {
+    let package = Package::index(items, "shop");
+    let selected = gateways::selected_workloads(&package);
+    let mut findings = Vec::new();
+    check(&package, &selected, &mut findings);
+    findings
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -105,7 +105,6 @@ fn missing(
 
 #[cfg(test)]
 mod tests {
-    use super::super::gateways::selected_workloads;
     use super::*;
     use serde_json::json;
 
@@ -126,11 +125,7 @@ mod tests {
     }
 
     fn run(items: &[Value]) -> Vec<Finding> {
-        let package = Package::index(items, "shop");
-        let selected = selected_workloads(&package);
-        let mut findings = Vec::new();
-        check(&package, &selected, &mut findings);
-        findings
+        super::super::run_with_selection(items, check)
     }
 
     #[test]
