@@ -10,8 +10,10 @@
 //! - [`model`]: defaults and cross-references resolved;
 //! - [`validate`]: every semantic rule, all problems at once;
 //! - [`render`]: one module per emitted concern;
+//! - [`analyze`]: checks over the whole package, hand-written objects and generated ones together;
 //! - [`pipeline`] and [`commands`]: the function as kpt, kustomize and Argo CD call it.
 
+pub mod analyze;
 pub mod api;
 pub mod commands;
 pub mod error;

@@ -2,9 +2,11 @@
 //!
 //! 1. decode the config (all schema problems at once),
 //! 2. resolve defaults and run every semantic rule,
-//! 3. render, then merge the generated objects into the items (upsert, prune, place files).
+//! 3. render, then merge the generated objects into the items (upsert, prune, place files),
+//! 4. check the whole package, passing items and generated objects together ([`crate::analyze`]).
 //!
-//! Any error stops before step 3, and the items come back untouched.
+//! Any error stops before step 3, and the items come back untouched. Step 4 only reports: with
+//! `spec.analysis.userObjects: Error` its errors fail the run (kpt and kustomize then write nothing).
 
 use crate::api::{self, Config};
 use crate::krm::digest;
@@ -173,6 +175,8 @@ pub fn process_config(mut items: Vec<Value>, config: &Config, raw: Option<&Value
                 model.certificates.len(),
                 model.routes.len() + usize::from(model.demo.is_some()),
             ))));
+            // The whole package, hand-written objects and generated ones together (it only reads).
+            results.extend(crate::analyze::analyze(&items, &config.instance, &config.spec));
             Outcome { items, results, changes: summary, origins }
         }
         Err(errors) => {

@@ -120,6 +120,11 @@ pub const KEYS: &[Key] = &[
         doc: "`true` to render the demo app. Default `false`.",
         spec_paths: &["spec.demoApp"],
     },
+    Key {
+        name: "analysis",
+        doc: "Findings of the checks over the whole package on objects you wrote: `Warning` (default), `Error` (what `istioctl analyze` rates an error fails the render) or `Off`.",
+        spec_paths: &["spec.analysis"],
+    },
 ];
 
 /// Maps spec field paths back to the ConfigMap key they came from.
@@ -360,6 +365,11 @@ pub fn decode(
     if let Some(v) = get("demoApp") {
         spec.demo_app.enabled = parse_bool("demoApp", v, &mut problems).unwrap_or(false);
     }
+    if let Some(v) = get("analysis")
+        && let Some(level) = parse_enum("analysis", v.trim(), &["Warning", "Error", "Off"], &mut problems)
+    {
+        spec.analysis.user_objects = level;
+    }
 
     if !problems.is_empty() {
         return Err(problems.into_iter().map(problem_result).collect());
@@ -399,6 +409,11 @@ mod tests {
         let acme = config.spec.issuers[0].acme.as_ref().unwrap();
         assert_eq!(acme.email, "ops@example.com");
         assert!(acme.solvers[0].dns01.is_some());
+        assert_eq!(config.spec.analysis.user_objects, FindingSeverity::Warning);
+        let strict = decode_cm(json!({"name": "x", "analysis": "Error"})).unwrap();
+        assert_eq!(strict.spec.analysis.user_objects, FindingSeverity::Error);
+        let errors = decode_cm(json!({"name": "x", "analysis": "eror"})).unwrap_err();
+        assert!(errors[0].to_line().contains("did you mean \"Error\""), "{errors:?}");
     }
 
     #[test]

@@ -100,6 +100,11 @@ pub struct MeshIngressSpec {
     /// `from[].jwt.providers`.
     #[serde(default)]
     pub jwt_providers: Vec<JwtProvider>,
+    /// Checks over the whole package: the Istio objects passing through (hand-written ones beside
+    /// this config) are analysed together with the generated ones, offline, the way `istioctl
+    /// analyze` analyses a cluster.
+    #[serde(default)]
+    pub analysis: Analysis,
 }
 
 // `Default` must equal what serde reads from `{}` (a test checks it): configs built in code (the
@@ -123,6 +128,7 @@ impl Default for MeshIngressSpec {
             telemetry: None,
             replaces: Vec::new(),
             jwt_providers: Vec::new(),
+            analysis: Analysis::default(),
         }
     }
 }
@@ -2172,6 +2178,34 @@ pub struct Argocd {
     pub sync_waves: bool,
 }
 
+/// Checks over the whole package.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Analysis {
+    /// How findings on objects you wrote are reported: a VirtualService naming a Gateway missing from
+    /// the package or a subset no DestinationRule defines, or binding a Gateway that serves none of
+    /// its hosts; a Gateway whose `credentialName` nothing provides in the gateway pods' namespace,
+    /// that conflicts with another on one workload, or shares its certificate; a selector matching
+    /// no workload. `Warning`: every finding is a warning. `Error`: what `istioctl analyze` rates an
+    /// error (IST0101 references, IST0145 conflicts) fails the render; its warnings (IST0132,
+    /// IST0138, IST0127) and selectors matching no workload of the package (the workload may be
+    /// installed outside it) stay warnings. `Off`: no checks.
+    #[serde(default)]
+    pub user_objects: FindingSeverity,
+}
+
+/// How findings on objects the user wrote are reported.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum FindingSeverity {
+    /// No checks over the package.
+    Off,
+    /// Every finding is a warning.
+    #[default]
+    Warning,
+    /// Findings `istioctl analyze` rates as errors fail the render.
+    Error,
+}
+
 /// Mesh tracing.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -2228,6 +2262,5 @@ mod tests {
         same_as_empty::<TrafficPolicy>("TrafficPolicy");
         same_as_empty::<StaticAddress>("StaticAddress");
         same_as_empty::<ClientCa>("ClientCa");
-        same_as_empty::<UriMatch>("UriMatch");
     }
 }
