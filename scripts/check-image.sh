@@ -58,7 +58,7 @@ say "hadolint: clean ($(hadolint --version))"
 say "podman and runc"
 if ! command -v podman >/dev/null 2>&1 || ! command -v runc >/dev/null 2>&1; then
   $install || fail "podman and runc are missing (apt-get install podman runc, or run with --install)"
-  apt_install podman runc
+  apt_install --no-install-recommends podman runc netavark
 fi
 docker() { scripts/docker-podman "$@"; }
 say "$(podman --version), $(runc --version | head -n 1)"
