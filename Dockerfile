@@ -1,10 +1,12 @@
 # mesh-ingress as a container image: the KRM container function (kpt, kustomize) and the Argo CD
-# config management plugin sidecar. A static binary in an empty image, running as non-root.
+# config management plugin sidecar. A static binary and the user names it runs as, nothing else;
+# non-root by default.
 #
 #   docker build -t ghcr.io/mesh-ingress/mesh-ingress:v0.1.0 .
 #
-# scripts/check-image.sh builds the final stage from a locally built static binary with buildah and
-# checks it, where no Docker engine is available.
+# Where no Docker engine runs (or docker.io is out of reach), scripts/check-image.sh builds the
+# final stage from a locally built static binary with podman, under the same tag, and runs it the
+# way kustomize, kpt and Argo CD do.
 
 ARG RUST_VERSION=1.95.0
 
@@ -24,10 +26,14 @@ LABEL org.opencontainers.image.title="mesh-ingress" \
       org.opencontainers.image.revision="${REVISION}" \
       org.opencontainers.image.source="https://github.com/mesh-ingress/mesh-ingress" \
       org.opencontainers.image.licenses="Apache-2.0"
+# kustomize and kpt start container functions with `--user nobody`, a name the runtime looks up in
+# the image's /etc/passwd ("unable to find user nobody" without one). image/etc names nobody (65534),
+# nonroot (65532, the default user below) and argocd (999, Argo CD's plugin sidecar).
+COPY image/etc/ /etc/
 COPY --from=build /out/ /
 # The Argo CD plugin's generate command finds the binary on PATH.
 ENV PATH=/usr/local/bin
-# 65532 is the conventional non-root "nonroot" user; kustomize runs functions as --user nobody and
-# the Argo CD sidecar as uid 999, both of which work since the image writes nothing.
+# A numeric user, so Kubernetes' runAsNonRoot can verify it. The binary writes nothing, so every
+# user above runs it on a read-only root.
 USER 65532:65532
 ENTRYPOINT ["/usr/local/bin/mesh-ingress"]

@@ -1,5 +1,5 @@
 //! Self-tests of the strict CRD schema validator in `tests/support/crd_schema.rs`,
-//! against the upstream CRDs in `/work/shared/crds` and small synthetic CRDs.
+//! against the upstream CRDs in `../shared/crds` (beside the repository) and small synthetic CRDs.
 
 // This whole crate is test code (see clippy.toml): its assertion helpers panic
 // on purpose, which clippy only recognises inside `#[test]` functions.
@@ -7,6 +7,8 @@
 
 #[path = "support/crd_schema.rs"]
 mod crd_schema;
+#[path = "support/upstream_apis.rs"]
+mod upstream_apis;
 
 use std::path::Path;
 use std::sync::OnceLock;
@@ -14,15 +16,14 @@ use std::sync::OnceLock;
 use crd_schema::{CrdCatalog, parse_yaml_documents};
 use serde_json::{Value, json};
 
-const CRDS: &str = "/work/shared/crds";
-
 /// Istio 1.30.3 + cert-manager + Gateway API, loaded once for all tests.
 fn catalog() -> &'static CrdCatalog {
     static CATALOG: OnceLock<CrdCatalog> = OnceLock::new();
     CATALOG.get_or_init(|| {
-        let istio = Path::new(CRDS).join("istio/istio-crds-1.30.3.yaml");
-        let cert_manager = Path::new(CRDS).join("cert-manager");
-        let gateway_api = Path::new(CRDS).join("gateway-api");
+        let crds = upstream_apis::crds_dir();
+        let istio = crds.join("istio/istio-crds-1.30.3.yaml");
+        let cert_manager = crds.join("cert-manager");
+        let gateway_api = crds.join("gateway-api");
         CrdCatalog::load_all(&[&istio, &cert_manager, &gateway_api])
             .unwrap_or_else(|e| panic!("loading upstream CRDs: {e}"))
     })
@@ -598,7 +599,7 @@ fn cel_rules_are_listed() {
 
 #[test]
 fn istio_master_crds_load_and_validate() {
-    let master = CrdCatalog::load(&Path::new(CRDS).join("istio/istio-crds-master.yaml"))
+    let master = CrdCatalog::load(&upstream_apis::crds_dir().join("istio/istio-crds-master.yaml"))
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(master.knows("networking.istio.io/v1", "Gateway"));
     assert!(master.knows("security.istio.io/v1", "AuthorizationPolicy"));

@@ -2,10 +2,16 @@
 //!
 //! The example packages in `functions/mesh-ingress/examples/` are tests, run the way the
 //! kpt-functions-catalog e2e runner (`kptdev/kpt: pkg/test/runner`) runs them: copy the package,
-//! commit it, run `kpt fn render` (or `.expected/exec.sh`) twice, and after each run compare `git diff
-//! <first commit> HEAD` with `.expected/diff.patch`, the exit code with `exitCode`, stderr with
-//! `stdErr`, and (first run only) the results file with `.expected/results.yaml`.
-//! `KPT_E2E_UPDATE_EXPECTED=true` rewrites the expectations, as in the catalog.
+//! commit it, run `kpt fn render` (or the expectations' `exec.sh`) twice, and after each run compare
+//! `git diff <first commit> HEAD` with `diff.patch`, the exit code with `exitCode`, stderr with
+//! `stdErr`, and (first run only) the results file with `results.yaml`. The catalog keeps those files
+//! in the package's `.expected/`; here they live in `tests/kpt-expected/<example>/`, so a user who
+//! copies an example gets only the package. `KPT_E2E_UPDATE_EXPECTED=true` rewrites the
+//! expectations, as in the catalog.
+//!
+//! A package whose Kptfile runs the function by `image:` (`container-function`) runs the built
+//! image itself, through podman (`scripts/docker-podman`) or a Docker engine; see
+//! `tools::container_runtime`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 #[path = "support/tools.rs"]
@@ -14,7 +20,7 @@ mod tools;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use tools::{copy_dir, path_with_binary, require, root, temp_dir};
+use tools::{ContainerRuntime, container_runtime, copy_dir, path_with_binary, require, root, temp_dir};
 
 fn git(dir: &Path, args: &[&str]) -> String {
     let output = Command::new("git")
@@ -38,19 +44,46 @@ fn commit(dir: &Path, message: &str) {
 }
 
 fn kpt(args: &[&str], cwd: &Path) -> Output {
-    Command::new("kpt").args(args).current_dir(cwd).env("PATH", path_with_binary()).output().unwrap()
+    kpt_with_path(args, cwd, &path_with_binary())
 }
 
-fn read_expected(dir: &Path, file: &str) -> Option<String> {
-    std::fs::read_to_string(dir.join(".expected").join(file)).ok().map(|s| s.trim().to_string())
+/// kpt with `path` as PATH (and the docker runtime, whatever the caller's KPT_FN_RUNTIME).
+fn kpt_with_path(args: &[&str], cwd: &Path, path: &str) -> Output {
+    Command::new("kpt")
+        .args(args)
+        .current_dir(cwd)
+        .env("PATH", path)
+        .env_remove("KPT_FN_RUNTIME")
+        .output()
+        .unwrap()
 }
 
-/// One example package run like the catalog's e2e runner.
-fn run_example(example: &Path) -> Result<(), String> {
+/// Where an example's expectations live: `tests/kpt-expected/<example>/`, the files the catalog's
+/// runner reads from the package's `.expected/`.
+fn expected_dir(example: &Path) -> PathBuf {
+    root().join("tests/kpt-expected").join(example.file_name().unwrap())
+}
+
+fn read_expected(expected: &Path, file: &str) -> Option<String> {
+    std::fs::read_to_string(expected.join(file)).ok().map(|s| s.trim().to_string())
+}
+
+/// Whether the package's Kptfile runs a function by `image:`, so it needs a container runtime.
+fn runs_an_image(example: &Path) -> bool {
+    let kptfile = std::fs::read_to_string(example.join("Kptfile")).unwrap();
+    let kptfile = mesh_ingress::krm::io::parse_document(&kptfile, "Kptfile", &Default::default()).unwrap();
+    ["mutators", "validators"].iter().any(|list| {
+        kptfile["pipeline"][list].as_array().is_some_and(|fns| fns.iter().any(|f| f.get("image").is_some()))
+    })
+}
+
+/// One example package run like the catalog's e2e runner; `path` is the PATH kpt runs with.
+fn run_example(example: &Path, path: &str) -> Result<(), String> {
     let name = example.file_name().unwrap().to_string_lossy().into_owned();
+    let expected = expected_dir(example);
     let config: Value = serde_json::to_value(
         mesh_ingress::krm::io::parse_document(
-            &std::fs::read_to_string(example.join(".expected/config.yaml")).unwrap(),
+            &std::fs::read_to_string(expected.join("config.yaml")).unwrap(),
             "config.yaml",
             &Default::default(),
         )
@@ -68,15 +101,16 @@ fn run_example(example: &Path) -> Result<(), String> {
     commit(&pkg, "first");
     let first = git(&pkg, &["rev-parse", "HEAD"]).trim().to_string();
     let results_dir = tmp.join("results");
-    let wants_results = example.join(".expected/results.yaml").exists();
+    let wants_results = expected.join("results.yaml").exists();
 
     for run in 0..2 {
         let _ = std::fs::remove_dir_all(&results_dir);
-        let output = if example.join(".expected/exec.sh").exists() {
+        let output = if expected.join("exec.sh").exists() {
             Command::new("bash")
-                .arg(example.join(".expected/exec.sh"))
+                .arg(expected.join("exec.sh"))
                 .current_dir(&pkg)
-                .env("PATH", path_with_binary())
+                .env("PATH", path)
+                .env_remove("KPT_FN_RUNTIME")
                 .output()
                 .unwrap()
         } else {
@@ -87,7 +121,7 @@ fn run_example(example: &Path) -> Result<(), String> {
             if wants_results {
                 args.extend(["--results-dir", results_dir.to_str().unwrap()]);
             }
-            kpt(&args, &tmp)
+            kpt_with_path(&args, &tmp, path)
         };
         let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
         let code = output.status.code().unwrap_or(-1);
@@ -104,19 +138,22 @@ fn run_example(example: &Path) -> Result<(), String> {
         if wants_results && run == 0 {
             let actual = std::fs::read_to_string(results_dir.join("results.yaml")).unwrap_or_default();
             if update {
-                std::fs::write(example.join(".expected/results.yaml"), format!("{}\n", actual.trim()))
-                    .unwrap();
-            } else if actual.trim() != read_expected(example, "results.yaml").unwrap_or_default() {
-                return Err(format!("{name}: results differ from .expected/results.yaml:\n{actual}"));
+                std::fs::write(expected.join("results.yaml"), format!("{}\n", actual.trim())).unwrap();
+            } else if actual.trim() != read_expected(&expected, "results.yaml").unwrap_or_default() {
+                return Err(format!(
+                    "{name}: results differ from {}:\n{actual}",
+                    shown(&expected, "results.yaml")
+                ));
             }
         }
         commit(&pkg, "second");
         let diff = git(&pkg, &["diff", &first, "HEAD"]).trim().to_string();
         if update && run == 0 {
-            std::fs::write(example.join(".expected/diff.patch"), format!("{diff}\n")).unwrap();
-        } else if diff != read_expected(example, "diff.patch").unwrap_or_default() {
+            std::fs::write(expected.join("diff.patch"), format!("{diff}\n")).unwrap();
+        } else if diff != read_expected(&expected, "diff.patch").unwrap_or_default() {
             return Err(format!(
-                "{name} run {run}: the package diff differs from .expected/diff.patch{}\n{}",
+                "{name} run {run}: the package diff differs from {}{}\n{}",
+                shown(&expected, "diff.patch"),
                 if run == 1 { " (the second run changed the package: not idempotent)" } else { "" },
                 diff.lines().take(40).collect::<Vec<_>>().join("\n")
             ));
@@ -128,14 +165,38 @@ fn run_example(example: &Path) -> Result<(), String> {
     Ok(())
 }
 
+/// An expectation file as a path from the repository root, for messages.
+fn shown(expected: &Path, file: &str) -> String {
+    expected.join(file).strip_prefix(root()).unwrap_or(&expected.join(file)).display().to_string()
+}
+
+/// The example packages; each must have its expectations, and every expectation its package.
 fn examples() -> Vec<PathBuf> {
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(root().join("functions/mesh-ingress/examples"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.join(".expected/config.yaml").exists())
-        .collect();
-    dirs.sort();
-    dirs
+    let listed = |dir: &str| {
+        let mut dirs: Vec<PathBuf> = std::fs::read_dir(root().join(dir))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.is_dir())
+            .collect();
+        dirs.sort();
+        dirs
+    };
+    let examples = listed("functions/mesh-ingress/examples");
+    let names = |dirs: &[PathBuf]| dirs.iter().map(|d| d.file_name().unwrap().to_owned()).collect::<Vec<_>>();
+    assert_eq!(
+        names(&examples),
+        names(&listed("tests/kpt-expected")),
+        "every example package under functions/mesh-ingress/examples needs tests/kpt-expected/<example>/ \
+         (config.yaml, and diff.patch from KPT_E2E_UPDATE_EXPECTED=true cargo test --test kpt), and back"
+    );
+    for example in &examples {
+        assert!(
+            !example.join(".expected").exists(),
+            "{}: expectations belong in tests/kpt-expected",
+            example.display()
+        );
+    }
+    examples
 }
 
 #[test]
@@ -145,7 +206,21 @@ fn example_packages_render_as_expected_twice() {
     }
     let examples = examples();
     assert!(examples.len() >= 5, "expected the example packages, found {examples:?}");
-    let failures: Vec<String> = examples.iter().filter_map(|e| run_example(e).err()).collect();
+    let (images, execs): (Vec<_>, Vec<_>) = examples.into_iter().partition(|e| runs_an_image(e));
+    let mut failures: Vec<String> =
+        execs.iter().filter_map(|e| run_example(e, &path_with_binary()).err()).collect();
+    assert!(!images.is_empty(), "an example package runs the function by image:");
+    let runtime = container_runtime("kpt-image-docker");
+    failures.extend(images.iter().filter_map(|e| {
+        run_example(e, runtime.path())
+            .map_err(|err| {
+                format!("{err}\n(is the image current? scripts/check-image.sh --install rebuilds it)")
+            })
+            .err()
+    }));
+    if let ContainerRuntime::Image { what, .. } = &runtime {
+        eprintln!("the image: examples ran in the built image through {what}");
+    }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
 
@@ -250,4 +325,30 @@ fn eval_with_key_value_arguments() {
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("data.name"));
     assert_eq!(std::fs::read_to_string(pkg.join("shop.yaml")).unwrap(), before);
+}
+
+#[test]
+fn eval_runs_the_image() {
+    if !require("kpt", &["version"]) || !require("git", &["--version"]) {
+        return;
+    }
+    let runtime = container_runtime("kpt-eval-image");
+    let tmp = temp_dir("kpt-eval-image-pkg");
+    let pkg = tmp.join("shop");
+    copy_dir(&root().join("functions/mesh-ingress/examples/container-function"), &pkg);
+    git(&pkg, &["init", "-q"]);
+    commit(&pkg, "first");
+    // What functions/mesh-ingress/README.md shows: the image with the config file.
+    let image = tools::image();
+    let config = pkg.join("mesh-ingress.yaml");
+    let args =
+        ["fn", "eval", pkg.to_str().unwrap(), "--image", &image, "--fn-config", config.to_str().unwrap()];
+    let output = kpt_with_path(&args, &tmp, runtime.path());
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let gateway = std::fs::read_to_string(pkg.join("generated/shop/gateway-external.yaml")).unwrap();
+    assert!(gateway.contains("kind: Gateway") && gateway.contains("shop.example.com"));
+    commit(&pkg, "evaluated");
+    let output = kpt_with_path(&args, &tmp, runtime.path());
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(git(&pkg, &["status", "--porcelain"]), "", "the second eval changed nothing");
 }

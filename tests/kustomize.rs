@@ -1,7 +1,8 @@
 //! mesh-ingress under the real `kubectl kustomize` (kustomize v5.5.0 inside kubectl v1.32), through
-//! every route `kustomize/` wires: the legacy exec plugin, the KRM container function (run by a
-//! stand-in `docker`, since no Docker engine runs here), and the KRM exec function (which only
-//! standalone kustomize runs). Every route must give the same objects for the same config.
+//! every route `kustomize/` wires: the legacy exec plugin, the KRM container function (the built
+//! image, started by podman through `scripts/docker-podman` or by a Docker engine), and the KRM exec
+//! function (which only standalone kustomize runs). Every route must give the same objects for the
+//! same config.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 #[path = "support/tools.rs"]
@@ -12,7 +13,7 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use tools::{binary, require, root, temp_dir};
+use tools::{ContainerRuntime, binary, container_runtime, require, root, temp_dir};
 
 const ENVIRONMENTS: &[&str] = &["sandbox", "prod"];
 
@@ -32,26 +33,6 @@ fn plugin_home(name: &str) -> PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::copy(binary(), dir.join("MeshIngress")).unwrap();
     home
-}
-
-/// A stand-in `docker`: answers `docker version`, logs the arguments of `docker run`, and runs the
-/// built binary with stdin attached in place of the image.
-fn docker_shim(name: &str) -> (PathBuf, PathBuf) {
-    let dir = temp_dir(name);
-    let log = dir.join("docker.log");
-    let script = format!(
-        "#!/bin/sh\nprintf '%s\\n' \"$*\" >> '{log}'\ncase \"$1\" in\n  version) echo 28.2.2; exit 0;;\n  run) exec '{bin}';;\nesac\necho \"unexpected docker call: $*\" >&2\nexit 1\n",
-        log = log.display(),
-        bin = binary().display()
-    );
-    let shim = dir.join("docker");
-    std::fs::write(&shim, script).unwrap();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&shim, std::fs::Permissions::from_mode(0o755)).unwrap();
-    }
-    (dir, log)
 }
 
 fn objects(output: &Output) -> BTreeMap<String, Value> {
@@ -84,31 +65,48 @@ fn legacy_plugin_route() {
     }
 }
 
+/// `kubectl kustomize` with the container runtime's `docker` first on PATH.
+fn kustomize_container(env: &str, runtime: &ContainerRuntime) -> Output {
+    kubectl_kustomize(&root().join("kustomize/container").join(env), &[("PATH", runtime.path().to_string())])
+}
+
 #[test]
-fn container_route_with_a_stand_in_docker() {
+fn container_route_runs_the_image_twice_with_the_same_result() {
     if !require("kubectl", &["version", "--client"]) {
         return;
     }
-    let (shim, log) = docker_shim("kustomize-docker");
-    let path = format!("{}:{}", shim.display(), std::env::var("PATH").unwrap_or_default());
+    let runtime = container_runtime("kustomize-container");
     for env in ENVIRONMENTS {
-        let output =
-            kubectl_kustomize(&root().join("kustomize/container").join(env), &[("PATH", path.clone())]);
-        assert_ok(&output, &format!("container/{env}"));
-        check_environment(env, &objects(&output));
+        let first = kustomize_container(env, &runtime);
+        assert_ok(&first, &format!("container/{env}"));
+        let objects = objects(&first);
+        check_environment(env, &objects);
+        let second = kustomize_container(env, &runtime);
+        assert_ok(&second, &format!("container/{env}, second run"));
+        assert_eq!(
+            String::from_utf8_lossy(&first.stdout),
+            String::from_utf8_lossy(&second.stdout),
+            "container/{env}: the second run printed something else"
+        );
     }
-    let calls = std::fs::read_to_string(&log).unwrap();
-    let run = calls.lines().find(|l| l.starts_with("run ")).expect("kustomize ran the container");
-    for expected in [
-        "-i",
-        "-a STDIN",
-        "-a STDOUT",
-        "--network none",
-        "--user nobody",
-        "--security-opt=no-new-privileges",
-        "ghcr.io/mesh-ingress/mesh-ingress:v0.1.0",
-    ] {
-        assert!(run.contains(expected), "kustomize passed {run:?}; expected {expected:?}");
+    match runtime {
+        ContainerRuntime::Image { .. } => {}
+        ContainerRuntime::StandIn { log, .. } => {
+            // What kustomize asked docker to do, as far as a stand-in can tell.
+            let calls = std::fs::read_to_string(&log).unwrap();
+            let run = calls.lines().find(|l| l.starts_with("run ")).expect("kustomize ran the container");
+            for expected in [
+                "-i",
+                "-a STDIN",
+                "-a STDOUT",
+                "--network none",
+                "--user nobody",
+                "--security-opt=no-new-privileges",
+                &tools::image(),
+            ] {
+                assert!(run.contains(expected), "kustomize passed {run:?}; expected {expected:?}");
+            }
+        }
     }
 }
 
@@ -146,18 +144,18 @@ fn every_route_gives_the_same_objects() {
         return;
     }
     let home = plugin_home("kustomize-same");
-    let (shim, _) = docker_shim("kustomize-same-docker");
-    let path = format!("{}:{}", shim.display(), std::env::var("PATH").unwrap_or_default());
+    let runtime = container_runtime("kustomize-same-docker");
     for env in ENVIRONMENTS {
         let legacy = objects(&kubectl_kustomize(
             &root().join("kustomize/legacy").join(env),
             &[("KUSTOMIZE_PLUGIN_HOME", home.display().to_string())],
         ));
-        let container = objects(&kubectl_kustomize(
-            &root().join("kustomize/container").join(env),
-            &[("PATH", path.clone())],
-        ));
-        assert_eq!(legacy, container, "{env}: the legacy and container routes differ");
+        let container = objects(&kustomize_container(env, &runtime));
+        assert_eq!(
+            legacy, container,
+            "{env}: the legacy and container routes differ (is the image current? \
+             scripts/check-image.sh --install rebuilds it)"
+        );
         // And the same as `mesh-ingress render` on the overlay's config (what Argo CD's plugin runs).
         let config = Command::new("kubectl")
             .arg("kustomize")
