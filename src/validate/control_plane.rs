@@ -14,7 +14,7 @@ use crate::api::decode::suggest;
 use crate::api::v1alpha1::*;
 use crate::krm::result::KrmResult;
 use crate::model::control_plane::{ControlPlaneModel, uses_gateway_api};
-use crate::model::{Model, effective_service_type};
+use crate::model::Model;
 use serde_json::json;
 
 const PATH: &str = "spec.controlPlane";
@@ -588,7 +588,8 @@ fn gateway_api(model: &Model, cp: &ControlPlaneModel, f: &mut Findings) {
 /// for other Service types.
 fn east_west(model: &Model, f: &mut Findings) {
     let Some(workload) = &model.east_west else { return };
-    let service_type = effective_service_type(&workload.gateway);
+    // The east-west gateway's own default is LoadBalancer, whatever its scope (model::east_west).
+    let service_type = workload.service_type;
     if service_type != ServiceType::LoadBalancer {
         f.error(
             "spec.multicluster.eastWestGateway.service.type",
