@@ -4,17 +4,19 @@
 //! need (their injection templates, istiod for an exposed istiod), the Gateway API is on when the
 //! config uses it, and an east-west gateway can be found by istiod.
 //!
-//! [`mesh_peers`] checks the configs of one package against each other: clusters of one mesh share
-//! the mesh ID, the root CA issuer and the trust domain, and two configs that render the same
-//! revision's control plane are two clusters, so they differ in `clusterName`.
+//! [`mesh_peers`] checks configs against the others beside them: clusters of one mesh share the mesh
+//! ID, the root CA issuer and the trust domain, and two configs that render the same revision's
+//! control plane are two clusters, so they differ in `clusterName`. It runs in the function when a
+//! package holds several configs, and in `mesh-ingress check` over one package (or overlay) per
+//! cluster, where all clusters of a mesh are visible at once.
 
 use super::names;
 use super::{Findings, text};
 use crate::api::decode::suggest;
 use crate::api::v1alpha1::*;
 use crate::krm::result::KrmResult;
-use crate::model::control_plane::{ControlPlaneModel, uses_gateway_api};
 use crate::model::Model;
+use crate::model::control_plane::{ControlPlaneModel, uses_gateway_api};
 use serde_json::json;
 
 const PATH: &str = "spec.controlPlane";
@@ -29,7 +31,7 @@ pub fn check(model: &Model, f: &mut Findings) {
     version(&cp.spec.version, f);
     revision(model, cp, f);
     istiod(cp, f);
-    delivery(cp, model, f);
+    delivery(cp, f);
     mesh_config(cp, f);
     providers_named(model, cp, f);
     profile(model, cp, f);
@@ -165,7 +167,7 @@ fn istiod(cp: &ControlPlaneModel, f: &mut Findings) {
     }
 }
 
-fn delivery(cp: &ControlPlaneModel, model: &Model, f: &mut Findings) {
+fn delivery(cp: &ControlPlaneModel, f: &mut Findings) {
     let spec = &cp.spec;
     let is = |d: Delivery| spec.delivery == d;
     if is(Delivery::Sail) {
@@ -248,7 +250,6 @@ fn delivery(cp: &ControlPlaneModel, model: &Model, f: &mut Findings) {
             format!("interval {:?} is not a duration Flux reads, such as 10m, 1h or 1h30m", flux.interval),
         );
     }
-    let _ = model;
 }
 
 /// Flux's duration pattern: `^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$`.
@@ -607,11 +608,12 @@ pub struct Peer<'a> {
     pub spec: &'a MeshIngressSpec,
 }
 
-/// Check a config against the other configs of its package: configs with `spec.multicluster` and
-/// different cluster names are clusters of one mesh, so they share the mesh ID, the root CA issuer
-/// (the ClusterIssuer that signs each cluster's intermediate CA) and the trust domain; configs with
-/// the same cluster name are one cluster, on one network, and only one of them renders the control
-/// plane of a revision.
+/// Check a config against the other configs beside it (the package, or the paths given to
+/// `mesh-ingress check`). Configs with `spec.multicluster` belong to one mesh, so they share the mesh
+/// ID, the root CA issuer (the ClusterIssuer that signs each cluster's intermediate CA) and the trust
+/// domain; those with the same cluster name are one cluster, on one network, and only one of them
+/// renders the control plane of a revision: two that do are two clusters, so their cluster names
+/// must differ. Configs of different meshes belong in different packages.
 pub fn mesh_peers(spec: &MeshIngressSpec, peers: &[Peer<'_>]) -> Vec<KrmResult> {
     let mut f = Findings::default();
     let Some(mine) = &spec.multicluster else { return f.results };
