@@ -6,6 +6,7 @@
 //! | KRM (no arguments) | a ResourceList on stdin | a ResourceList on stdout (items and results) |
 //! | legacy kustomize exec plugin (`mesh-ingress CONFIG_FILE`) | config file; a YAML stream on stdin (empty for a generator) | a YAML stream |
 //! | `render CONFIG [FILE...]` | config file and YAML files, directories or `-` | a YAML stream, without local-config objects |
+//! | `check PATH...` | files and directories holding MeshIngress configs | problems on stderr, a summary line per config |
 //!
 //! Exit codes: 0 success; 1 the config has errors (reported as results and on stderr); 2 the input
 //! could not be read at all.
@@ -425,6 +426,93 @@ pub fn render(
     let items: Vec<Value> = outcome.items.into_iter().filter(|item| !is_local_config(item)).collect();
     io::write_stream(&items, stdout)?;
     Ok(EXIT_OK)
+}
+
+/// The YAML files under `path`, recursively (a file itself when `path` is one), in name order;
+/// dot-directories and dotfiles are skipped as tool state.
+fn yaml_files_recursive(path: &Path) -> Result<Vec<PathBuf>, Error> {
+    if !path.is_dir() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let mut files = yaml_files(path)?;
+    let entries = std::fs::read_dir(path)
+        .map_err(|source| Error::ReadFile { path: path.display().to_string(), source })?;
+    let mut dirs: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.is_dir() && !p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.')))
+        .collect();
+    dirs.sort();
+    for dir in dirs {
+        files.extend(yaml_files_recursive(&dir)?);
+    }
+    Ok(files)
+}
+
+/// `check PATH...`: every MeshIngress config in the files and directories (searched recursively), each
+/// validated as a render would validate it, with the others beside it, so the configs of one mesh's
+/// clusters (one kpt package or kustomize overlay per cluster) are checked against each other. Nothing
+/// is rendered; problems go to stderr, one summary line per config to stdout.
+pub fn check(
+    paths: &[PathBuf],
+    limits: &Limits,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> Result<i32, Error> {
+    let mut configs: Vec<(String, Value)> = Vec::new();
+    for path in paths {
+        for file in yaml_files_recursive(path)? {
+            let name = file.display().to_string();
+            let bytes = read_file(&file, limits)?;
+            for (index, mut doc) in
+                io::parse_documents(io::decode_text(&bytes, limits)?, &name, limits)?.into_iter().enumerate()
+            {
+                if !crate::ownership::is_mesh_ingress(&doc) {
+                    continue;
+                }
+                // Results name the file, as they do under kpt.
+                if object::file_of(&doc).is_none()
+                    && let Some(annotations) = doc
+                        .as_object_mut()
+                        .and_then(|d| {
+                            d.entry("metadata").or_insert_with(|| serde_json::json!({})).as_object_mut()
+                        })
+                        .map(|m| m.entry("annotations").or_insert_with(|| serde_json::json!({})))
+                        .and_then(Value::as_object_mut)
+                {
+                    annotations
+                        .insert("internal.config.kubernetes.io/path".into(), Value::String(name.clone()));
+                    annotations.insert(
+                        "internal.config.kubernetes.io/index".into(),
+                        Value::String(index.to_string()),
+                    );
+                }
+                configs.push((name.clone(), doc));
+            }
+        }
+    }
+    if configs.is_empty() {
+        let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+        return Err(Error::BadInput(format!("no {} config found in {}", api::KIND, shown.join(", "))));
+    }
+    let mut failed = false;
+    for (i, (file, config)) in configs.iter().enumerate() {
+        let others: Vec<Value> =
+            configs.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, (_, c))| c.clone()).collect();
+        let outcome = pipeline::process(others, Some(config), Mode::Stream);
+        report(&outcome.results, Severity::Warning, stderr);
+        failed |= outcome.failed();
+        let count = |severity: Severity| outcome.results.iter().filter(|r| r.severity == severity).count();
+        writeln!(
+            stdout,
+            "{file}: MeshIngress {:?}: {} error(s), {} warning(s)",
+            object::name(config),
+            count(Severity::Error),
+            count(Severity::Warning)
+        )
+        .map_err(Error::Write)?;
+    }
+    Ok(if failed { EXIT_CONFIG_ERROR } else { EXIT_OK })
 }
 
 /// What `schema` prints.

@@ -35,6 +35,14 @@ enum Command {
         #[arg(long)]
         argocd: bool,
     },
+    /// Check MeshIngress configs without rendering: each one as a render would, and all of them
+    /// against each other (the clusters of one mesh share meshID, root CA issuer and trust domain,
+    /// and differ in clusterName).
+    Check {
+        /// Config files, or directories searched recursively (kpt packages, one per cluster).
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
     /// Print the JSON Schema of MeshIngress (or a CustomResourceDefinition, or the field reference).
     Schema {
         /// Print a CustomResourceDefinition with a structural OpenAPI v3 schema instead.
@@ -84,6 +92,7 @@ fn run() -> Result<i32> {
             overrides.values.extend(Overrides::parse(&set)?.values);
             Ok(commands::render(&config, &files, &overrides, &mut std::io::stdin(), &limits, stdout, stderr)?)
         }
+        Some(Command::Check { paths }) => Ok(commands::check(&paths, &limits, stdout, stderr)?),
         Some(Command::Schema { crd, markdown }) => {
             let format = match (crd, markdown) {
                 (true, _) => SchemaFormat::Crd,

@@ -5,6 +5,7 @@
 //! only runs on a model that validated without errors.
 
 pub mod access;
+pub mod control_plane;
 pub mod routes;
 
 use crate::api::v1alpha1::*;
@@ -43,6 +44,8 @@ pub struct Model {
     pub east_west: Option<WorkloadModel>,
     /// JWT providers and access rules, by the workload that enforces them.
     pub access: access::AccessModel,
+    /// The control plane, when `spec.controlPlane` is set.
+    pub control_plane: Option<control_plane::ControlPlaneModel>,
 }
 
 /// A resolved gateway.
@@ -829,7 +832,7 @@ pub fn resolve(instance: &str, spec: &MeshIngressSpec) -> Model {
         .collect();
 
     let access = access::resolve(spec, &gateways, &workloads, &routes);
-    Model {
+    let mut model = Model {
         instance: instance.to_string(),
         spec: spec.clone(),
         gateways,
@@ -847,7 +850,11 @@ pub fn resolve(instance: &str, spec: &MeshIngressSpec) -> Model {
         demo_route,
         east_west: east_west(spec),
         access,
-    }
+        control_plane: None,
+    };
+    // The control plane follows what the rest of the model renders (the Gateway API switch).
+    model.control_plane = control_plane::resolve(spec, control_plane::uses_gateway_api(&model));
+    model
 }
 
 #[cfg(test)]

@@ -53,6 +53,15 @@ pub fn configs_in(items: &[Value]) -> Vec<Value> {
     out
 }
 
+/// The other configs of the package that decode (other instances than `instance`), in package order.
+pub fn other_configs(items: &[Value], instance: &str) -> Vec<Config> {
+    configs_in(items)
+        .iter()
+        .filter_map(|raw| api::decode_config(Some(raw)).ok())
+        .filter(|other| other.instance != instance && !other.instance.is_empty())
+        .collect()
+}
+
 /// A config's objects, as a run would generate them (`None` when the config has errors).
 pub type Generate<'a> = dyn Fn(&Config, &Value) -> Option<Vec<Generated>> + 'a;
 

@@ -119,6 +119,16 @@ pub fn generate(
 /// Run the function with an already decoded config (`raw`: the config as sent, for the record).
 pub fn process_config(mut items: Vec<Value>, config: &Config, raw: Option<&Value>, mode: Mode) -> Outcome {
     let (model, mut results, generated) = generate(config, raw, mode);
+    // The other configs of the package: clusters of one mesh must agree (validate::control_plane).
+    let others = ownership::other_configs(&items, &config.instance);
+    let peers: Vec<validate::control_plane::Peer<'_>> = others
+        .iter()
+        .map(|other| validate::control_plane::Peer { instance: &other.instance, spec: &other.spec })
+        .collect();
+    results.extend(
+        validate::control_plane::mesh_peers(&config.spec, &peers).into_iter().map(|r| config.result(r)),
+    );
+    let generated = generated.filter(|_| !result::has_errors(&results));
     let Some(mut generated) = generated else {
         return Outcome { items, results, ..Default::default() };
     };

@@ -284,3 +284,39 @@ fn schema_and_crd() {
 fn unknown_argument_is_explained() {
     assert_bad_input(&run(&["no-such-command"], b""), "unknown command");
 }
+
+#[test]
+fn check_validates_the_clusters_of_a_mesh_together_and_renders_nothing() {
+    let example =
+        concat!(env!("CARGO_MANIFEST_DIR"), "/functions/mesh-ingress/examples/multicluster-east-west");
+    let output = run(&["check", example], b"");
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    assert_eq!(stdout.lines().count(), 2, "one line per config: {stdout}");
+    assert!(stdout.contains("cluster2/mesh-ingress.yaml: MeshIngress \"cluster2\": 0 error(s)"), "{stdout}");
+
+    // A second cluster copied from the first that kept its clusterName and names another mesh.
+    let dir = temp_dir("check");
+    let cluster1 = std::fs::read_to_string(format!("{example}/cluster1/mesh-ingress.yaml")).unwrap();
+    write(
+        &dir.join("copy.yaml"),
+        &cluster1.replace("name: cluster1\n", "name: copy\n").replace("meshID: mesh1", "meshID: mesh2"),
+    );
+    let output = run(&["check", &format!("{example}/cluster1"), dir.to_str().unwrap()], b"");
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("error: spec.multicluster.meshID: MeshIngress \"copy\" beside this config"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("differ in clusterName"), "{stderr}");
+    assert!(output.stdout.iter().all(|b| *b != b'{'), "nothing is rendered");
+
+    assert_bad_input(&run(&["check", dir.join("nothing.yaml").to_str().unwrap()], b""), "nothing.yaml");
+    std::fs::create_dir_all(dir.join("empty")).unwrap();
+    write(&dir.join("empty/other.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n");
+    assert_bad_input(
+        &run(&["check", dir.join("empty").to_str().unwrap()], b""),
+        "no MeshIngress config found",
+    );
+}

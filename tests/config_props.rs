@@ -313,6 +313,21 @@ struct EastWestPlan {
 }
 
 #[derive(Clone, Debug)]
+struct ControlPlanePlan {
+    delivery: &'static str,
+    version: &'static str,
+    profile: Option<&'static str>,
+    /// Only with a revision.
+    default_tag: bool,
+    /// Sail only.
+    revision_based: bool,
+    /// Argo CD and Flux only.
+    oci: bool,
+    istiod: WorkloadPlan,
+    access_logging: Option<&'static str>,
+}
+
+#[derive(Clone, Debug)]
 struct MulticlusterPlan {
     east_west: Option<EastWestPlan>,
     /// 0 the CA issuer, 1 the self-signed issuer, 2 an existing issuer, 3 none.
@@ -336,7 +351,9 @@ struct MulticlusterPlan {
 /// application namespaces (injection, mTLS, default deny), gateway namespace (default, custom, the
 /// root namespace), revision, routes (gateways, `mesh`, hosts, matches, destinations, timeouts,
 /// retries), the demo app, a multi-network mesh with an east-west gateway, istiod exposure and a
-/// plugin CA, telemetry and Argo CD sync waves.
+/// plugin CA, telemetry and Argo CD sync waves, and the control plane (every delivery, the profiles
+/// that install istiod, revision tags, both chart sources, istiod placement, access logs, the
+/// telemetry provider defined in the mesh config).
 ///
 /// Left out on purpose: the ConfigMap form and `--set` (other entry points with their own tests);
 /// invalid configs (the golden `error-*` cases cover the rules); a plan per server rather than per
@@ -370,6 +387,7 @@ struct Plan {
     multicluster: Option<MulticlusterPlan>,
     telemetry: Option<(&'static str, Option<f64>)>,
     sync_waves: bool,
+    control_plane: Option<ControlPlanePlan>,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -683,6 +701,33 @@ fn multicluster_plan() -> impl Strategy<Value = MulticlusterPlan> {
         .prop_map(|(east_west, plugin_ca, durations)| MulticlusterPlan { east_west, plugin_ca, durations })
 }
 
+fn control_plane_plan() -> impl Strategy<Value = ControlPlanePlan> {
+    (
+        select(vec!["sail", "argocd", "flux"]),
+        select(vec!["1.29.6", "1.30.3"]),
+        opt(&["default", "minimal", "demo", "preview", "ambient"]),
+        any::<bool>(),
+        any::<bool>(),
+        any::<bool>(),
+        workload_plan(),
+        opt(&["TEXT", "JSON"]),
+    )
+        .prop_map(
+            |(delivery, version, profile, default_tag, revision_based, oci, istiod, access_logging)| {
+                ControlPlanePlan {
+                    delivery,
+                    version,
+                    profile,
+                    default_tag,
+                    revision_based,
+                    oci,
+                    istiod,
+                    access_logging,
+                }
+            },
+        )
+}
+
 fn plan() -> impl Strategy<Value = Plan> {
     let names = (
         select(INSTANCES.to_vec()),
@@ -716,6 +761,7 @@ fn plan() -> impl Strategy<Value = Plan> {
         prop::option::weighted(0.3, multicluster_plan()),
         prop::option::weighted(0.3, (select(vec!["otel", "zipkin"]), opt(&[0.0, 2.5, 100.0]))),
         any::<bool>(),
+        prop::option::weighted(0.4, control_plane_plan()),
     );
     (names, stack, mesh, topology).prop_map(
         |(
@@ -732,7 +778,7 @@ fn plan() -> impl Strategy<Value = Plan> {
             ),
             (gateways, issuers, certificates, spare_certificate),
             (mtls_mode, mesh_wide, namespaces, routes, demo),
-            (multicluster, telemetry, sync_waves),
+            (multicluster, telemetry, sync_waves, control_plane),
         )| Plan {
             instance,
             gateway_namespace,
@@ -755,6 +801,7 @@ fn plan() -> impl Strategy<Value = Plan> {
             multicluster,
             telemetry,
             sync_waves,
+            control_plane,
         },
     )
 }
@@ -1349,17 +1396,23 @@ fn demo_json(plan: &DemoPlan, gws: &[Gw], d: &[String], app: &[&str]) -> Option<
 /// The route JSON of a plan. Routes after the first match under their own path (`/r<index>`), so two
 /// routes never claim the same host and match on one gateway (a conflict the function refuses).
 fn route_json(rp: &RoutePlan, index: usize, name: &str, namespace: &str, gws: &[Gw], d: &[String]) -> Value {
+    // HTTP rules reach a gateway through its HTTP or HTTPS servers only (a terminated TLS server
+    // takes tls and tcp rules).
+    let http_ok = |g: &Gw| {
+        !g.served.is_empty()
+            && g.servers.as_ref().is_none_or(|s| s.iter().any(|s| matches!(s.protocol, "HTTP" | "HTTPS")))
+    };
     let mut bound: Vec<usize> = Vec::new();
     for i in rp.gateways.iter().map(|i| i.index(gws.len())) {
-        if !bound.contains(&i) && !gws[i].served.is_empty() {
+        if !bound.contains(&i) && http_ok(&gws[i]) {
             bound.push(i);
         }
     }
-    let defaulted = rp.gateways.is_empty() && !gws[0].served.is_empty();
+    let defaulted = rp.gateways.is_empty() && http_ok(&gws[0]);
     if defaulted {
         bound.push(0);
     } else if bound.is_empty()
-        && let Some(i) = gws.iter().position(|g| !g.served.is_empty())
+        && let Some(i) = gws.iter().position(http_ok)
     {
         bound.push(i);
     }
@@ -1431,6 +1484,48 @@ fn route_json(rp: &RoutePlan, index: usize, name: &str, namespace: &str, gws: &[
         .collect();
     route["http"] = Value::Array(rules);
     route
+}
+
+fn control_plane_json(cp: &ControlPlanePlan, plan: &Plan) -> Value {
+    let mut out = json!({"delivery": cp.delivery, "version": cp.version});
+    if let Some(profile) = cp.profile {
+        out["profile"] = json!(profile);
+    }
+    if cp.default_tag && plan.revision.is_some() {
+        out["defaultTag"] = json!(true);
+    }
+    if cp.delivery == "sail" && cp.revision_based {
+        out["sail"] = json!({"updateStrategy": "RevisionBased"});
+    }
+    if cp.delivery != "sail" && cp.oci {
+        out["chartSource"] = json!("oci");
+    }
+    // The istiod workload takes the gateway workload's replica and placement settings.
+    let workload = workload_json(&cp.istiod, None, None);
+    let mut istiod = Map::new();
+    for key in ["replicas", "autoscaling", "resources", "nodeSelector", "tolerations", "affinity"] {
+        if let Some(value) = workload.get(key).filter(|v| key != "replicas" || v.as_u64() != Some(0)) {
+            istiod.insert(key.into(), value.clone());
+        }
+    }
+    if !istiod.is_empty() {
+        out["istiod"] = Value::Object(istiod);
+    }
+    let mut mesh = Map::new();
+    if let Some((provider, _)) = plan.telemetry {
+        let kind = if provider == "zipkin" { "zipkin" } else { "opentelemetry" };
+        mesh.insert(
+            "extensionProviders".into(),
+            json!([{"name": provider, kind: {"service": format!("{provider}.observability.svc.cluster.local"), "port": 4317}}]),
+        );
+    }
+    if let Some(encoding) = cp.access_logging {
+        mesh.insert("accessLogging".into(), json!({"encoding": encoding}));
+    }
+    if !mesh.is_empty() {
+        out["meshConfig"] = Value::Object(mesh);
+    }
+    out
 }
 
 fn multicluster_json(plan: &MulticlusterPlan, issuers: &[IssuerChoice], instance: &str) -> Value {
@@ -1719,6 +1814,17 @@ fn build(plan: &Plan) -> Built {
             telemetry["samplingPercentage"] = json!(sampling);
         }
         spec.insert("telemetry".into(), telemetry);
+    }
+    if let Some(cp) = &plan.control_plane {
+        // istiod discovers the east-west gateway through a LoadBalancer Service only.
+        if let Some(service) = spec
+            .get_mut("multicluster")
+            .and_then(|m| m.get_mut("eastWestGateway"))
+            .and_then(|e| e.as_object_mut())
+        {
+            service.remove("service");
+        }
+        spec.insert("controlPlane".into(), control_plane_json(cp, plan));
     }
     let config = json!({
         "apiVersion": "mesh-ingress.dev/v1alpha1",
@@ -2099,6 +2205,12 @@ fn generator_covers_the_api() {
         ("a plugin CA", |s| !s["multicluster"]["pluginCA"].is_null()),
         ("telemetry", |s| !s["telemetry"].is_null()),
         ("sync waves", |s| !s["argocd"].is_null()),
+        ("a Sail Operator control plane", |s| s["controlPlane"]["delivery"] == "sail"),
+        ("an Argo CD control plane", |s| s["controlPlane"]["delivery"] == "argocd"),
+        ("a Flux control plane from OCI", |s| {
+            s["controlPlane"]["delivery"] == "flux" && s["controlPlane"]["chartSource"] == "oci"
+        }),
+        ("a revision tag", |s| s["controlPlane"]["defaultTag"] == true),
         ("fixed replicas", |s| workloads(s).iter().any(|w| !w["replicas"].is_null())),
         ("autoscaling", |s| {
             workloads(s).iter().any(|w| !w["autoscaling"]["targetMemoryUtilizationPercentage"].is_null())

@@ -168,6 +168,36 @@ fn oracle_rejects_broken_objects() {
     let problems = check(gateway_without_namespace);
     assert_eq!(problems, vec!["[scope] metadata.namespace: missing on a namespaced kind".to_string()]);
 
+    // The control plane's GitOps kinds are in every catalog: a misspelled Sail value, a Flux interval
+    // out of its pattern and an Argo CD Application without a project all fail.
+    let istio = serde_json::json!({
+        "apiVersion": "sailoperator.io/v1", "kind": "Istio", "metadata": {"name": "default"},
+        "spec": {"version": "v1.30.3", "namespace": "istio-system",
+                 "values": {"pilot": {"replicas": 2}}}
+    });
+    let problems = check(istio);
+    assert!(problems.iter().any(|p| p.contains("spec.values.pilot.replicas")), "{problems:?}");
+    let release = serde_json::json!({
+        "apiVersion": "helm.toolkit.fluxcd.io/v2", "kind": "HelmRelease",
+        "metadata": {"name": "istiod", "namespace": "istio-system"},
+        "spec": {"interval": "1d", "chartRef": {"kind": "OCIRepository", "name": "istiod"}}
+    });
+    let problems = check(release);
+    assert!(problems.iter().any(|p| p.contains("spec.interval")), "{problems:?}");
+    let application = serde_json::json!({
+        "apiVersion": "argoproj.io/v1alpha1", "kind": "Application",
+        "metadata": {"name": "istiod", "namespace": "argocd"},
+        "spec": {"destination": {"namespace": "istio-system"}}
+    });
+    let problems = check(application);
+    assert!(problems.iter().any(|p| p.contains("project")), "{problems:?}");
+    let tag = serde_json::json!({
+        "apiVersion": "sailoperator.io/v1", "kind": "IstioRevisionTag",
+        "metadata": {"name": "default", "namespace": "istio-system"},
+        "spec": {"targetRef": {"kind": "Istio", "name": "prod"}}
+    });
+    assert!(check(tag).iter().any(|p| p.starts_with("[scope]")));
+
     let unknown = serde_json::json!({
         "apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}
     });

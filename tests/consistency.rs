@@ -907,3 +907,58 @@ fn seed_000_mistake_in_rendered_example_is_found() {
     let violations = check_stack(&as_generated(items), &case.config);
     assert_violation(&violations, "gateway-credential", "\"letsencrypt-cert-prod\"");
 }
+
+/// The rendered items of a golden case, consistent as rendered.
+fn rendered_case(name: &str) -> (golden_cases::Case, Vec<Value>) {
+    let case = golden_cases::cases().into_iter().find(|c| c.name == name).unwrap_or_else(|| panic!("{name}"));
+    let items = golden_cases::rendered_items(&case);
+    assert!(check_stack(&items, &case.config).is_empty(), "{name} is consistent as rendered");
+    (case, items)
+}
+
+fn find_mut<'a>(items: &'a mut [Value], kind: &str, name: &str) -> &'a mut Value {
+    items.iter_mut().find(|o| o["kind"] == kind && o["metadata"]["name"] == name).unwrap()
+}
+
+/// The control plane and the data plane rendered from one config agree; each way they could drift
+/// apart is found on real output.
+#[test]
+fn control_plane_and_data_plane_agree() {
+    // Sail: a revision tag renamed, a tracing provider missing, an authorizer of the wrong kind.
+    let (case, mut items) = rendered_case("control-plane-sail-revision-based");
+    find_mut(&mut items, "IstioRevisionTag", "prod")["metadata"]["name"] = json!("stable");
+    let istio = find_mut(&mut items, "Istio", "prod");
+    istio["spec"]["values"]["meshConfig"]["extensionProviders"][0]["name"] = json!("jaeger");
+    istio["spec"]["values"]["meshConfig"]["extensionProviders"][1] =
+        json!({"name": "oauth2-proxy", "zipkin": {"service": "z", "port": 9411}});
+    let violations = check_stack(&as_generated(items), &case.config);
+    assert_violation(
+        &violations,
+        "control-plane",
+        "names revision \"prod\"; the control plane serves default, stable",
+    );
+    assert_violation(&violations, "control-plane", "tracing provider \"otel\" is None");
+    assert_violation(&violations, "control-plane", "CUSTOM provider \"oauth2-proxy\" is Some([\"zipkin\"])");
+
+    // Flux: istiod on another network than the east-west gateway, and not after base.
+    let (case, mut items) = rendered_case("example-multicluster-east-west");
+    let istiod = find_mut(&mut items, "HelmRelease", "istiod");
+    istiod["spec"]["values"]["global"]["network"] = json!("cluster2");
+    istiod["spec"].as_object_mut().unwrap().remove("dependsOn");
+    let violations = check_stack(&as_generated(items), &case.config);
+    assert_violation(
+        &violations,
+        "control-plane",
+        "network gateway on network \"cluster1\"; the control plane's is \"cluster2\"",
+    );
+    assert_violation(&violations, "control-plane", "does not dependsOn the istio-base HelmRelease");
+
+    // Argo CD: istiod synced in the gateways' wave, and a revision the data plane does not use.
+    let (case, mut items) = rendered_case("example-eks-nlb-letsencrypt");
+    let istiod = find_mut(&mut items, "Application", "istiod");
+    istiod["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"] = json!("5");
+    istiod["spec"]["source"]["helm"]["valuesObject"]["revision"] = json!("canary");
+    let violations = check_stack(&as_generated(items), &case.config);
+    assert_violation(&violations, "control-plane", "gateway wave 5 does not follow istiod's 5");
+    assert_violation(&violations, "control-plane", "the control plane serves canary");
+}

@@ -245,3 +245,56 @@ fn check_environment(env: &str, objects: &BTreeMap<String, Value>) {
         }
     }
 }
+
+/// One mesh over two clusters from one place (`kustomize/multicluster`): each cluster's overlay
+/// patches only its name, clusterName and network; the rendered control plane carries exactly those
+/// values, the same as the east-west gateway's, and `mesh-ingress check` over the two overlays'
+/// configs passes, while a copy that kept cluster1's clusterName fails it.
+#[test]
+fn multicluster_overlays_differ_only_in_the_cluster_values() {
+    if !require("kubectl", &["version", "--client"]) {
+        return;
+    }
+    let home = plugin_home("kustomize-multicluster");
+    let dir = root().join("kustomize/multicluster");
+    let mut ids = Vec::new();
+    for cluster in ["cluster1", "cluster2"] {
+        let output =
+            kubectl_kustomize(&dir.join(cluster), &[("KUSTOMIZE_PLUGIN_HOME", home.display().to_string())]);
+        assert_ok(&output, cluster);
+        let objects = objects(&output);
+        let network = format!("network-{cluster}");
+        let istiod = &objects[&format!("Application.argoproj.io argocd/istiod-{cluster}")];
+        let global = &istiod["spec"]["source"]["helm"]["valuesObject"]["global"];
+        assert_eq!(global["meshID"], "mesh1", "{cluster}");
+        assert_eq!(global["multiCluster"]["clusterName"], cluster, "{cluster}");
+        assert_eq!(global["network"], network.as_str(), "{cluster}");
+        let east_west = &objects["Deployment.apps istio-system/istio-eastwestgateway"];
+        assert_eq!(
+            east_west["spec"]["template"]["metadata"]["labels"]["topology.istio.io/network"],
+            network.as_str()
+        );
+        ids.push(objects.keys().map(|id| id.replace(cluster, "CLUSTER")).collect::<Vec<_>>());
+    }
+    assert_eq!(ids[0], ids[1], "the clusters render the same objects, apart from their names");
+
+    let configs = temp_dir("kustomize-multicluster-configs");
+    let mut paths = Vec::new();
+    for cluster in ["cluster1", "cluster2"] {
+        let config =
+            Command::new("kubectl").arg("kustomize").arg(dir.join(cluster).join("config")).output().unwrap();
+        assert_ok(&config, &format!("{cluster}/config"));
+        let path = configs.join(format!("{cluster}.yaml"));
+        std::fs::write(&path, &config.stdout).unwrap();
+        paths.push(path);
+    }
+    let check = Command::new(binary()).arg("check").args(&paths).output().unwrap();
+    assert_ok(&check, "mesh-ingress check");
+    let copied = String::from_utf8_lossy(&std::fs::read(&paths[1]).unwrap())
+        .replace("clusterName: cluster2", "clusterName: cluster1");
+    std::fs::write(&paths[1], copied).unwrap();
+    let check = Command::new(binary()).arg("check").args(&paths).output().unwrap();
+    assert_eq!(check.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&check.stderr);
+    assert!(stderr.contains("clusters of one mesh differ in clusterName"), "{stderr}");
+}

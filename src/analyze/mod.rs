@@ -9,7 +9,8 @@
 //!   certificate on several Gateways of one workload (IST0138);
 //! - [`secrets`]: `credentialName` provided by no Secret or Certificate in the gateway pods'
 //!   namespace (IST0101);
-//! - [`policies`]: security policy selectors matching no workload (IST0127).
+//! - [`policies`]: security policy selectors matching no workload (IST0127);
+//! - [`revisions`]: injection labels the rendered control plane does not serve.
 //!
 //! A finding is about one object the user can change (the `resourceRef`, with its file and a field
 //! path into it). On objects the user wrote it is a warning, or, with `spec.analysis.userObjects:
@@ -22,6 +23,7 @@ pub mod gateways;
 pub mod hosts;
 pub mod package;
 pub mod policies;
+pub mod revisions;
 pub mod secrets;
 pub mod virtual_services;
 
@@ -108,8 +110,9 @@ pub fn analyze(items: &[Value], instance: &str, spec: &MeshIngressSpec) -> Vec<K
         return Vec::new();
     }
     let package = Package::index(items, instance);
+    let revisions = revisions::check(items, spec, &package);
     if package.gateways.is_empty() && package.virtual_services.is_empty() && package.policies.is_empty() {
-        return Vec::new();
+        return revisions;
     }
     let selected = gateways::selected_workloads(&package);
     let mut findings = Vec::new();
@@ -118,7 +121,10 @@ pub fn analyze(items: &[Value], instance: &str, spec: &MeshIngressSpec) -> Vec<K
     gateways::check(&package, &selected, &mut findings);
     secrets::check(&package, &selected, &mut findings);
     policies::check(&package, &spec.mtls.root_namespace, &mut findings);
-    findings.into_iter().map(|f| to_result(&package, f, severity)).collect()
+    let mut results: Vec<KrmResult> =
+        findings.into_iter().map(|f| to_result(&package, f, severity)).collect();
+    results.extend(revisions);
+    results
 }
 
 fn to_result(package: &Package<'_>, finding: Finding, severity: FindingSeverity) -> KrmResult {

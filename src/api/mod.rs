@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod configmap;
+pub mod control_plane;
 pub mod decode;
 pub mod reference;
 pub mod schema;

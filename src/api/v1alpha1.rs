@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 pub use super::access::*;
+pub use super::control_plane::*;
 
 /// The spec of a MeshIngress: one Istio ingress stack (gateway workloads, Istio Gateways,
 /// certificates, issuers, mTLS and authorization policies, routes, a demo app).
@@ -105,6 +106,12 @@ pub struct MeshIngressSpec {
     /// analyze` analyses a cluster.
     #[serde(default)]
     pub analysis: Analysis,
+    /// The Istio control plane (istiod, its mesh config, the `base` chart) as GitOps objects: a Sail
+    /// Operator Istio, Argo CD Applications or Flux HelmReleases, rendered from this config so the
+    /// revision, trust domain, extension providers and multi-cluster values cannot drift from the
+    /// gateways'. Unset: the control plane is installed elsewhere.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub control_plane: Option<ControlPlane>,
 }
 
 // `Default` must equal what serde reads from `{}` (a test checks it): configs built in code (the
@@ -129,6 +136,7 @@ impl Default for MeshIngressSpec {
             replaces: Vec::new(),
             jwt_providers: Vec::new(),
             analysis: Analysis::default(),
+            control_plane: None,
         }
     }
 }

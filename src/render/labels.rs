@@ -41,6 +41,8 @@ pub enum Component {
     Demo,
     /// Mesh telemetry.
     Telemetry,
+    /// The Istio control plane (istiod, the base chart) as GitOps objects.
+    ControlPlane,
     /// The instance's record of its last render (bookkeeping, never applied).
     Record,
 }
@@ -59,6 +61,7 @@ impl Component {
             Component::Route => "route",
             Component::Demo => "demo",
             Component::Telemetry => "telemetry",
+            Component::ControlPlane => "control-plane",
             Component::Record => "record",
         }
     }

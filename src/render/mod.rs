@@ -6,6 +6,7 @@
 pub mod alb;
 pub mod authorization_policy;
 pub mod certificates;
+pub mod control_plane;
 pub mod demo_app;
 pub mod destination_rules;
 pub mod eastwest;
@@ -70,6 +71,7 @@ fn normalize_metadata(mut object: Value) -> Value {
 pub fn render(model: &Model) -> Result<Vec<Generated>, Error> {
     let mut out = Vec::new();
     out.extend(namespaces::render(model)?);
+    out.extend(control_plane::render(model)?);
     out.extend(certificates::render_issuers(model)?);
     out.extend(certificates::render_certificates(model)?);
     out.extend(eastwest::render_plugin_ca(model)?);
@@ -90,6 +92,7 @@ pub fn render(model: &Model) -> Result<Vec<Generated>, Error> {
     out.extend(demo_app::render(model)?);
     if model.spec.argocd.sync_waves {
         waves::annotate(&mut out);
+        control_plane::order_root_namespace(model, &mut out);
     }
     Ok(out)
 }

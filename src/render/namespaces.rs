@@ -59,12 +59,14 @@ pub fn render(model: &Model) -> Result<Vec<Generated>, Error> {
         };
         out.push(Generated::new(&namespace, NAMESPACES_FILE)?);
     }
-    // A multi-network mesh labels its root namespace with the network. The namespace belongs to
-    // Istio's installer, so the object says it must never be pruned or deleted by a GitOps tool.
-    if let Some((key, network)) = super::eastwest::root_namespace_labels(model) {
+    // A multi-network mesh labels its root namespace with the network, and a rendered control plane
+    // installs into it (the Sail Operator and Flux objects need it to exist). The namespace belongs
+    // to Istio's installer, so the object says it must never be pruned or deleted by a GitOps tool.
+    let network = super::eastwest::root_namespace_labels(model);
+    if network.is_some() || super::control_plane::renders(model).is_some() {
         let root = model.spec.mtls.root_namespace.as_str();
         let mut meta = metadata(model, root, None, "mesh-ingress", Component::Namespace);
-        meta.labels.get_or_insert_with(BTreeMap::new).insert(key, network);
+        meta.labels.get_or_insert_with(BTreeMap::new).extend(network);
         meta.annotations = Some(never_prune());
         out.push(Generated::new(&Namespace { metadata: meta, ..Default::default() }, NAMESPACES_FILE)?);
     }

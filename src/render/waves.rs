@@ -35,8 +35,10 @@ pub fn annotate(generated: &mut [Generated]) {
         let group = object::group_of(object::api_version(&g.object)).to_string();
         let kind = object::kind(&g.object).to_string();
         if let Some(annotations) = object::annotations_mut(&mut g.object) {
+            // A renderer that orders objects of one kind (the control plane's) set their waves already.
             annotations
-                .insert(SYNC_WAVE.to_string(), serde_json::Value::String(wave(&group, &kind).to_string()));
+                .entry(SYNC_WAVE.to_string())
+                .or_insert_with(|| serde_json::Value::String(wave(&group, &kind).to_string()));
         }
     }
 }

@@ -5,9 +5,12 @@
 //! Field names and enum spellings follow the upstream CRDs in `../shared/crds`; the conformance
 //! test validates every golden output against them.
 
+pub mod argocd;
 pub mod cert_manager;
+pub mod flux;
 pub mod gateway_api;
 pub mod istio;
+pub mod sail;
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::Serialize;

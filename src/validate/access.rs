@@ -772,6 +772,10 @@ fn topology(model: &Model, gi: usize, f: &mut Findings) {
 }
 
 fn custom_providers(model: &Model, f: &mut Findings) {
+    // A rendered control plane defines the providers, and validate::control_plane checks them.
+    if model.control_plane.as_ref().is_some_and(|cp| cp.traits.istiod) {
+        return;
+    }
     let mut first: Option<String> = None;
     let mut names: Vec<String> = Vec::new();
     for target in &model.access.targets {

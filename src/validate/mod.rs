@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod certificates;
+pub mod control_plane;
 pub mod gateways;
 pub mod general;
 pub mod mesh;
@@ -89,5 +90,6 @@ pub fn validate(model: &Model) -> Vec<KrmResult> {
     multicluster::check(model, &mut findings);
     metadata::check(model, &mut findings);
     access::check(model, &mut findings);
+    control_plane::check(model, &mut findings);
     findings.results
 }

@@ -32,7 +32,12 @@ fn multicluster(model: &Model, f: &mut Findings) {
             );
         }
     }
-    if !mc.mesh_id.is_empty() && !mc.cluster_name.is_empty() && !mc.network.is_empty() {
+    // A rendered control plane takes these values from here (validate::control_plane).
+    if !mc.mesh_id.is_empty()
+        && !mc.cluster_name.is_empty()
+        && !mc.network.is_empty()
+        && model.control_plane.is_none()
+    {
         f.info(
             path,
             None,
@@ -89,8 +94,10 @@ fn multicluster(model: &Model, f: &mut Findings) {
         }
         super::gateways::service_ports(&format!("{ew_path}.service"), &ew.service, &workload.ports, f);
         super::gateways::static_address(&ew_path, &workload.gateway, f);
+        // With a rendered control plane this is an error (validate::control_plane).
         if effective_service_type(&workload.gateway) != ServiceType::LoadBalancer
             && ew.service.type_.is_some()
+            && model.control_plane.is_none()
         {
             f.warning(
                 format!("{ew_path}.service.type"),
@@ -266,6 +273,10 @@ fn telemetry(model: &Model, f: &mut Findings) {
             "Telemetry has an empty provider (IST0157): name an extension provider of meshConfig",
         )
         .set_code("IST0157");
+        return;
+    }
+    // A rendered control plane defines the provider, and validate::control_plane checks it.
+    if model.control_plane.is_some() {
         return;
     }
     f.info(

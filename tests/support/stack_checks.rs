@@ -64,6 +64,14 @@
 //!   `app.kubernetes.io/version` or `app.kubernetes.io/instance` (a Deployment selector is immutable).
 //! * Annotations that name ports or hosts: an AWS `healthcheck-port` names a port of the Service;
 //!   external-dns `hostname` lists only hosts the gateway pods serve.
+//! * The control plane, when the output holds one (a Sail Operator Istio, or Argo CD Applications or
+//!   Flux HelmReleases of the istiod chart): every injection label of a generated Namespace or gateway
+//!   pod names a revision it serves (the istiod chart's `revision` or `default`, and its
+//!   `revisionTags`; an `InPlace` Sail Istio's name, and IstioRevisionTags that target it,
+//!   `istio-injection: enabled` meaning `default`); a network gateway's `topology.istio.io/network`
+//!   and the root namespace's are its `global.network`; Telemetry providers and CUSTOM
+//!   AuthorizationPolicy providers are `meshConfig.extensionProviders` of a kind that fits; istiod
+//!   follows the `base` chart (Flux `dependsOn`, Argo CD waves) and precedes the gateways' waves.
 //!
 //! Gateway workloads the config declares `external` (managed elsewhere, such as the AKS Istio add-on)
 //! have no pods in the output: an Istio Gateway selecting exactly such a workload's labels in its
@@ -120,6 +128,10 @@ pub const CHECKS: &[(&str, &str)] = &[
     ("duplicate", "no two output objects share group, kind, namespace and name"),
     ("selector-labels", "selectors never use app.kubernetes.io/version or app.kubernetes.io/instance"),
     ("annotations", "load balancer and external-dns annotations name real ports and served hosts"),
+    (
+        "control-plane",
+        "injection labels name a served revision; networks, extension providers and ordering agree with the rendered control plane",
+    ),
 ];
 
 /// Check that the objects of a rendered stack agree with each other; see the module docs.
@@ -150,6 +162,7 @@ pub fn check_stack(items: &[Value], config: &Value) -> Vec<String> {
     check_security_policies(&mut ctx);
     check_ownership(&mut ctx);
     check_annotations(&mut ctx);
+    check_control_plane(&mut ctx);
     ctx.out
 }
 
@@ -1942,6 +1955,200 @@ fn check_annotations(ctx: &mut Ctx<'_>) {
                     "annotations",
                     ingress,
                     format!("alb healthcheck-port {port:?} is not a port name of {}", describe(svc)),
+                );
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The control plane
+
+/// What the output's control plane serves, read from its objects.
+struct ControlPlane<'a> {
+    /// The object the findings are about (the Sail Istio, or the istiod Application/HelmRelease).
+    object: &'a Value,
+    /// Injection label values served (`default` also stands for `istio-injection: enabled`).
+    served: BTreeSet<String>,
+    /// `global` of the values.
+    global: Value,
+    /// `meshConfig` of the values (absent with a remote profile).
+    mesh_config: Value,
+}
+
+fn control_plane<'a>(ctx: &Ctx<'a>) -> Option<ControlPlane<'a>> {
+    if let Some(istio) = ctx.gen_of("sailoperator.io", "Istio").first().copied() {
+        let mut served = BTreeSet::new();
+        if istio["spec"]["updateStrategy"]["type"] != "RevisionBased" {
+            served.insert(name(istio).to_string());
+        }
+        for tag in ctx.gen_of("sailoperator.io", "IstioRevisionTag") {
+            if tag["spec"]["targetRef"]["name"].as_str() == Some(name(istio)) {
+                served.insert(name(tag).to_string());
+            }
+        }
+        let values = &istio["spec"]["values"];
+        return Some(ControlPlane {
+            object: istio,
+            served,
+            global: values["global"].clone(),
+            mesh_config: values["meshConfig"].clone(),
+        });
+    }
+    let istiod = ctx
+        .gen_of("argoproj.io", "Application")
+        .into_iter()
+        .find(|a| a["spec"]["source"]["chart"] == "istiod")
+        .map(|a| (a, &a["spec"]["source"]["helm"]["valuesObject"]))
+        .or_else(|| {
+            ctx.gen_of("helm.toolkit.fluxcd.io", "HelmRelease")
+                .into_iter()
+                .find(|h| h["spec"]["releaseName"].as_str().is_some_and(|r| r.starts_with("istiod")))
+                .map(|h| (h, &h["spec"]["values"]))
+        });
+    let (object, values) = istiod?;
+    let mut served = BTreeSet::new();
+    served.insert(values["revision"].as_str().filter(|r| !r.is_empty()).unwrap_or("default").to_string());
+    served.extend(array(&values["revisionTags"]).iter().filter_map(Value::as_str).map(str::to_string));
+    Some(ControlPlane {
+        object,
+        served,
+        global: values["global"].clone(),
+        mesh_config: values["meshConfig"].clone(),
+    })
+}
+
+/// The sync wave of an object, when annotated.
+fn wave(obj: &Value) -> Option<i64> {
+    obj["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"].as_str().and_then(|w| w.parse().ok())
+}
+
+/// `control-plane`.
+fn check_control_plane(ctx: &mut Ctx<'_>) {
+    let Some(cp) = control_plane(ctx) else { return };
+    let served = cp.served.iter().cloned().collect::<Vec<_>>().join(", ");
+    // Injection labels of generated namespaces and gateway pods.
+    for ns in ctx.gen_of("", "Namespace") {
+        let wanted = match (label(ns, "istio.io/rev"), label(ns, "istio-injection")) {
+            (Some(rev), _) => rev,
+            (None, Some("enabled")) => "default",
+            _ => continue,
+        };
+        if !cp.served.contains(wanted) {
+            ctx.fail(
+                "control-plane",
+                ns,
+                format!("injection label names revision {wanted:?}; the control plane serves {served}"),
+            );
+        }
+    }
+    for w in ctx.gateway_workloads() {
+        if !ctx.is_generated(w) {
+            continue;
+        }
+        let labels = pod_labels(w);
+        let wanted = labels.get("istio.io/rev").map(String::as_str).unwrap_or("default");
+        if !cp.served.contains(wanted) {
+            ctx.fail(
+                "control-plane",
+                w,
+                format!("gateway pods name revision {wanted:?}; the control plane serves {served}"),
+            );
+        }
+    }
+    // Networks.
+    if let Some(network) = cp.global["network"].as_str() {
+        for w in ctx.generated.clone() {
+            if !is_workload(w) {
+                continue;
+            }
+            if let Some(pods) =
+                pod_labels(w).get("topology.istio.io/network").filter(|n| n.as_str() != network)
+            {
+                ctx.fail(
+                    "control-plane",
+                    w,
+                    format!("network gateway on network {pods:?}; the control plane's is {network:?}"),
+                );
+            }
+        }
+        for ns in ctx.gen_of("", "Namespace") {
+            if let Some(label) = label(ns, "topology.istio.io/network").filter(|n| *n != network) {
+                ctx.fail(
+                    "control-plane",
+                    ns,
+                    format!("labelled network {label:?}; the control plane's is {network:?}"),
+                );
+            }
+        }
+    }
+    // Extension providers, when this cluster's istiod reads a mesh config.
+    if cp.mesh_config.is_object() {
+        let providers = array(&cp.mesh_config["extensionProviders"]);
+        let kind_of = |provider: &str| -> Option<Vec<String>> {
+            providers.iter().find(|p| p["name"] == provider).map(|p| {
+                p.as_object()
+                    .map(|m| m.keys().filter(|k| *k != "name").cloned().collect())
+                    .unwrap_or_default()
+            })
+        };
+        for telemetry in ctx.gen_of("telemetry.istio.io", "Telemetry") {
+            for tracing in array(&telemetry["spec"]["tracing"]) {
+                for provider in array(&tracing["providers"]).iter().filter_map(|p| p["name"].as_str()) {
+                    match kind_of(provider) {
+                        Some(kinds) if kinds.iter().any(|k| k == "opentelemetry" || k == "zipkin") => {}
+                        other => ctx.fail(
+                            "control-plane",
+                            telemetry,
+                            format!(
+                                "tracing provider {provider:?} is {other:?} in meshConfig.extensionProviders"
+                            ),
+                        ),
+                    }
+                }
+            }
+        }
+        for policy in ctx.gen_of("security.istio.io", "AuthorizationPolicy") {
+            if policy["spec"]["action"] != "CUSTOM" {
+                continue;
+            }
+            let provider = policy["spec"]["provider"]["name"].as_str().unwrap_or_default();
+            match kind_of(provider) {
+                Some(kinds) if kinds.iter().any(|k| k.starts_with("envoyExtAuthz")) => {}
+                other => ctx.fail(
+                    "control-plane",
+                    policy,
+                    format!("CUSTOM provider {provider:?} is {other:?} in meshConfig.extensionProviders"),
+                ),
+            }
+        }
+    }
+    // Ordering: istiod after base, before the gateways.
+    let object = cp.object;
+    if is(object, "helm.toolkit.fluxcd.io", "HelmRelease")
+        && !array(&object["spec"]["dependsOn"]).iter().any(|d| d["name"] == "istio-base")
+    {
+        ctx.fail("control-plane", object, "istiod does not dependsOn the istio-base HelmRelease");
+    }
+    if let Some(istiod_wave) = wave(object) {
+        let base = ctx
+            .gen_of("argoproj.io", "Application")
+            .into_iter()
+            .find(|a| a["spec"]["source"]["chart"] == "base")
+            .and_then(wave);
+        if base.is_some_and(|b| b >= istiod_wave) {
+            ctx.fail(
+                "control-plane",
+                object,
+                format!("istiod's wave {istiod_wave} does not follow the base chart's {base:?}"),
+            );
+        }
+        for w in ctx.gateway_workloads() {
+            if let Some(gateway_wave) = wave(w).filter(|g| *g <= istiod_wave) {
+                ctx.fail(
+                    "control-plane",
+                    w,
+                    format!("gateway wave {gateway_wave} does not follow istiod's {istiod_wave}"),
                 );
             }
         }

@@ -6,7 +6,8 @@
 //!
 //! * **Custom resources** (kinds the CRD catalogs know) are validated with the strict OpenAPI v3
 //!   validator of `tests/support/crd_schema.rs` against every catalog of [`catalogs`] (Istio 1.30.3 and
-//!   Istio master, each with cert-manager and Gateway API), and their CRD `spec.scope` is checked.
+//!   Istio master, each with cert-manager, Gateway API, Sail Operator, Argo CD and Flux), and their CRD
+//!   `spec.scope` is checked.
 //! * **Kubernetes core kinds** ([`core_kinds`]) make a round trip through the k8s-openapi type; any
 //!   difference is a misspelled, misplaced or missing field. The k8s-openapi scope is checked too.
 //! * Any other kind is a problem: nothing is silently skipped.
@@ -47,18 +48,23 @@ pub struct Catalog {
     pub catalog: CrdCatalog,
 }
 
+/// The CRD folders beside the Istio CRDs in every catalog: cert-manager, Gateway API, and the GitOps
+/// kinds the control plane is delivered as (Sail Operator, Argo CD, Flux).
+pub const CRD_FOLDERS: &[&str] = &["cert-manager", "gateway-api", "sail-operator", "argocd", "flux"];
+
 /// The two catalogs every custom resource is validated against: Istio 1.30.3 and Istio master, each
-/// with cert-manager and Gateway API.
+/// with the folders of [`CRD_FOLDERS`].
 pub fn catalogs() -> Vec<Catalog> {
     let dir = crds_dir();
-    let cert_manager = dir.join("cert-manager");
-    let gateway_api = dir.join("gateway-api");
+    let folders: Vec<PathBuf> = CRD_FOLDERS.iter().map(|f| dir.join(f)).collect();
     [("istio-1.30.3", "istio/istio-crds-1.30.3.yaml"), ("istio-master", "istio/istio-crds-master.yaml")]
         .into_iter()
         .map(|(name, istio)| {
             let istio = dir.join(istio);
-            let catalog = CrdCatalog::load_all(&[&istio, &cert_manager, &gateway_api])
-                .unwrap_or_else(|e| panic!("loading CRDs for {name}: {e}"));
+            let mut paths: Vec<&std::path::Path> = vec![&istio];
+            paths.extend(folders.iter().map(PathBuf::as_path));
+            let catalog =
+                CrdCatalog::load_all(&paths).unwrap_or_else(|e| panic!("loading CRDs for {name}: {e}"));
             Catalog { name, catalog }
         })
         .collect()
@@ -69,7 +75,7 @@ pub fn crd_scopes() -> BTreeMap<(String, String), String> {
     let dir = crds_dir();
     let mut files: Vec<PathBuf> =
         vec![dir.join("istio/istio-crds-1.30.3.yaml"), dir.join("istio/istio-crds-master.yaml")];
-    for sub in ["cert-manager", "gateway-api"] {
+    for sub in CRD_FOLDERS {
         let mut more: Vec<PathBuf> = std::fs::read_dir(dir.join(sub))
             .unwrap()
             .filter_map(Result::ok)
