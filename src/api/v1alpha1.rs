@@ -1461,7 +1461,12 @@ pub struct HttpMatch {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub regex: Option<String>,
     /// Request headers, by lowercase name: each must match (`exact`, `prefix`, `regex`), be present
-    /// (`present: true`) or be absent (`absent: true`).
+    /// (`present: true`) or be absent (`absent: true`). `@request.auth.claims.<claim>` (nested:
+    /// `.<claim>.<key>`; names with dots: `[<claim>][<key>]`) matches a claim of the request's
+    /// validated JWT instead, by `exact`, `prefix` or `regex` (a list claim such as `groups` matches
+    /// when one element does): only on routes bound to gateways that validate JWTs (a provider
+    /// named in an access rule's `from[].jwt` there, or listed with `jwtProviders[].gateways`). A
+    /// request without a valid token does not match.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub headers: BTreeMap<String, ValueMatch>,
     /// Query parameters, by name: each must match (`exact`, `prefix`, `regex`) or be present

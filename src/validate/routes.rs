@@ -152,7 +152,7 @@ fn http_rule(
     }
     let written: Vec<&api::HttpMatch> = spec.match_.iter().chain(&spec.matches).collect();
     for (m, written) in rule.matches.iter().zip(written) {
-        http_match(route, written, m, gateways, f);
+        http_match(model, route, written, m, gateways, f);
     }
     destinations(spec.destination.is_some(), &spec.destinations, path, f);
     let forwards = spec.destination.is_some() || !spec.destinations.is_empty();
@@ -313,6 +313,7 @@ fn path_value(at: &str, value: &str, f: &mut Findings) {
 }
 
 fn http_match(
+    top: &Model,
     route: &RouteModel,
     m: &api::HttpMatch,
     model: &HttpMatchModel,
@@ -333,8 +334,15 @@ fn http_match(
     }
     for (name, value) in &m.headers {
         let at = join_key(&format!("{path}.headers"), name);
-        match_header_name(&at, name, f);
+        match_header_name(top, route, &at, name, f);
         value_match(&at, value, true, f);
+        if name.to_ascii_lowercase().starts_with(CLAIM_HEADER) && (value.present || value.absent) {
+            f.error(
+                at.as_str(),
+                None,
+                "Istio matches a JWT claim by exact, prefix or regex only; for \"has a valid token\" use an access rule with from[].jwt",
+            );
+        }
     }
     for (name, value) in &m.query_params {
         let at = join_key(&format!("{path}.queryParams"), name);
@@ -375,15 +383,13 @@ fn http_match(
     }
 }
 
-/// A header name in a match: lowercase, a token, and not a pseudo-header.
-fn match_header_name(at: &str, name: &str, f: &mut Findings) {
-    if name.starts_with("@request.auth.claims") {
-        f.error(
-            at,
-            text(name),
-            "JWT claim routing needs a RequestAuthentication for the gateway pods, which this config does not generate (IST0149)",
-        )
-        .set_code("IST0149");
+/// The prefix of a header match on a JWT claim.
+const CLAIM_HEADER: &str = "@request.auth.claims";
+
+/// A header name in a match: lowercase, a token, and not a pseudo-header; or a JWT claim.
+fn match_header_name(model: &Model, route: &RouteModel, at: &str, name: &str, f: &mut Findings) {
+    if name.to_ascii_lowercase().starts_with(CLAIM_HEADER) {
+        claim_header(model, route, at, name, f);
     } else if let Some(pseudo) = name.strip_prefix(':') {
         f.error(
             at,
@@ -401,6 +407,59 @@ fn match_header_name(at: &str, name: &str, f: &mut Findings) {
         );
     } else {
         header_name(at, name, f);
+    }
+}
+
+/// A match on a JWT claim (`@request.auth.claims.groups`, `@request.auth.claims[realm][roles]`).
+/// Istio routes on claims only at gateways whose pods validate the token, that is where a
+/// RequestAuthentication selects them: here, a gateway with a JWT provider attached
+/// ([`crate::model::access`]). A request without a valid token has no claims and skips the rule.
+fn claim_header(model: &Model, route: &RouteModel, at: &str, name: &str, f: &mut Findings) {
+    let rest = &name[CLAIM_HEADER.len()..];
+    let well_formed = match (rest.strip_prefix('.'), rest.strip_prefix('[')) {
+        (Some(dotted), _) => !dotted.is_empty() && dotted.split('.').all(|c| !c.is_empty()),
+        (_, Some(bracketed)) => bracketed
+            .strip_suffix(']')
+            .is_some_and(|inner| inner.split("][").all(|c| !c.is_empty() && !c.contains(['[', ']']))),
+        _ => false,
+    };
+    if !well_formed {
+        f.error(
+            at,
+            text(name),
+            format!(
+                "{name:?} names no claim; write {CLAIM_HEADER}.<claim> (nested: {CLAIM_HEADER}.<claim>.<key>) or {CLAIM_HEADER}[<claim>][<key>] for names with dots"
+            ),
+        );
+        return;
+    }
+    if route.binds_mesh() {
+        f.error(
+            at,
+            text(name),
+            "JWT claim routing works only at gateways, and this route also binds mesh, where sidecars never see the claims; put the claim rules in a route bound to gateways only",
+        );
+        return;
+    }
+    let unvalidated: Vec<&str> = route
+        .gateways
+        .iter()
+        .filter_map(|(gateway, _)| model.gateways.iter().position(|g| g.name == *gateway))
+        .filter(|&gi| {
+            !model.access.targets.iter().any(|t| t.gateways.contains(&gi) && !t.providers.is_empty())
+        })
+        .map(|gi| model.gateways[gi].name.as_str())
+        .collect();
+    if !unvalidated.is_empty() {
+        f.error(
+            at,
+            text(name),
+            format!(
+                "JWT claim routing needs a RequestAuthentication on the gateway pods, and gateway {} validates no JWT, so the claims are never there (IST0149); attach a provider: name it in a from[].jwt of this route's or the gateway's access rules, or list the gateway in spec.jwtProviders[].gateways",
+                unvalidated.iter().map(|g| format!("{g:?}")).collect::<Vec<_>>().join(", ")
+            ),
+        )
+        .set_code("IST0149");
     }
 }
 
