@@ -1812,6 +1812,12 @@ pub struct Subset {
     /// Pod labels that select the subset's pods, such as `{version: v1}`.
     #[serde(default)]
     pub labels: BTreeMap<String, String>,
+    /// Traffic policy toward this subset's pods only, such as a smaller connection pool for a
+    /// canary. Each field set here (`tls`, `connectionPool`, `outlierDetection`, `loadBalancer`)
+    /// replaces the Service's `trafficPolicy` field as a whole, the way Istio merges a subset's
+    /// policy; unset fields keep the Service's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub traffic_policy: Option<TrafficPolicy>,
 }
 
 /// Traffic policy toward a backend.

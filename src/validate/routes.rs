@@ -15,8 +15,7 @@ use crate::api::v1alpha1::{
     self as api, BackendTlsMode, HttpRule, MtlsMode, TcpRule, TlsRule, WeightedDestination,
 };
 use crate::model::routes::{
-    Backend, HttpMatchModel, HttpRuleModel, RouteModel, ServiceModel, StringMatch, ValueMatch, carries_http,
-    is_passthrough,
+    Backend, HttpMatchModel, HttpRuleModel, RouteModel, StringMatch, ValueMatch, carries_http, is_passthrough,
 };
 use crate::model::{GatewayModel, Model, istio_host_matches, server_host_name};
 use serde_json::{Value, json};
@@ -1279,75 +1278,88 @@ fn services(model: &Model, f: &mut Findings) {
             }
         }
         let mesh_strict = model.spec.mtls.mesh_wide && model.spec.mtls.mode == MtlsMode::Strict;
-        backend_tls(service, namespace, mesh_strict, f);
-        let policy = service.spec.traffic_policy.clone().unwrap_or_default();
-        let at = format!("{path}.trafficPolicy");
-        if let Some(pool) = &policy.connection_pool {
-            if let Some(tcp) = &pool.tcp {
-                for (field, value) in
-                    [("connectTimeout", &tcp.connect_timeout), ("idleTimeout", &tcp.idle_timeout)]
-                {
-                    if let Some(v) = value {
-                        duration(&format!("{at}.connectionPool.tcp.{field}"), field, v, f);
-                    }
-                }
+        let written = service.spec.traffic_policy.iter().map(|p| (format!("{path}.trafficPolicy"), p));
+        let subsets =
+            service.spec.subsets.iter().zip(&service.subsets).filter_map(|(s, m)| {
+                s.traffic_policy.as_ref().map(|p| (format!("{}.trafficPolicy", m.path), p))
+            });
+        for (at, policy) in written.chain(subsets) {
+            if let Some(tls) = &policy.tls {
+                backend_tls(&service.service, tls, &format!("{at}.tls"), namespace, mesh_strict, f);
             }
-            if let Some(idle) = pool.http.as_ref().and_then(|h| h.idle_timeout.as_ref()) {
-                duration(&format!("{at}.connectionPool.http.idleTimeout"), "idleTimeout", idle, f);
-            }
+            traffic_policy(&at, policy, f);
         }
-        if let Some(outlier) = &policy.outlier_detection {
+    }
+}
+
+/// The checks of one traffic policy (a Service's or a subset's) besides TLS: durations,
+/// load-balancer choices and hash keys.
+fn traffic_policy(at: &str, policy: &api::TrafficPolicy, f: &mut Findings) {
+    if let Some(pool) = &policy.connection_pool {
+        if let Some(tcp) = &pool.tcp {
             for (field, value) in
-                [("interval", &outlier.interval), ("baseEjectionTime", &outlier.base_ejection_time)]
+                [("connectTimeout", &tcp.connect_timeout), ("idleTimeout", &tcp.idle_timeout)]
             {
                 if let Some(v) = value {
-                    duration(&format!("{at}.outlierDetection.{field}"), field, v, f);
+                    duration(&format!("{at}.connectionPool.tcp.{field}"), field, v, f);
                 }
             }
         }
-        if let Some(lb) = &policy.load_balancer {
-            let lb_at = format!("{at}.loadBalancer");
-            match (&lb.simple, &lb.consistent_hash) {
-                (Some(_), Some(_)) => {
-                    f.error(lb_at.as_str(), None, "set either simple or consistentHash, not both");
-                }
-                (None, None) => {
-                    f.error(
-                        lb_at.as_str(),
-                        None,
-                        "set simple (an algorithm) or consistentHash (session affinity)",
-                    );
-                }
-                _ => {}
+        if let Some(idle) = pool.http.as_ref().and_then(|h| h.idle_timeout.as_ref()) {
+            duration(&format!("{at}.connectionPool.http.idleTimeout"), "idleTimeout", idle, f);
+        }
+    }
+    if let Some(outlier) = &policy.outlier_detection {
+        for (field, value) in
+            [("interval", &outlier.interval), ("baseEjectionTime", &outlier.base_ejection_time)]
+        {
+            if let Some(v) = value {
+                duration(&format!("{at}.outlierDetection.{field}"), field, v, f);
             }
-            if let Some(hash) = &lb.consistent_hash {
-                let keys = [
-                    hash.http_header_name.is_some(),
-                    hash.http_cookie.is_some(),
-                    hash.http_query_parameter_name.is_some(),
-                    hash.use_source_ip,
-                ];
-                if keys.iter().filter(|k| **k).count() != 1 {
+        }
+    }
+    if let Some(lb) = &policy.load_balancer {
+        let lb_at = format!("{at}.loadBalancer");
+        match (&lb.simple, &lb.consistent_hash) {
+            (Some(_), Some(_)) => {
+                f.error(lb_at.as_str(), None, "set either simple or consistentHash, not both");
+            }
+            (None, None) => {
+                f.error(
+                    lb_at.as_str(),
+                    None,
+                    "set simple (an algorithm) or consistentHash (session affinity)",
+                );
+            }
+            _ => {}
+        }
+        if let Some(hash) = &lb.consistent_hash {
+            let keys = [
+                hash.http_header_name.is_some(),
+                hash.http_cookie.is_some(),
+                hash.http_query_parameter_name.is_some(),
+                hash.use_source_ip,
+            ];
+            if keys.iter().filter(|k| **k).count() != 1 {
+                f.error(
+                    format!("{lb_at}.consistentHash"),
+                    None,
+                    "set exactly one of httpHeaderName, httpCookie, httpQueryParameterName and useSourceIp",
+                );
+            }
+            if let Some(name) = &hash.http_header_name {
+                header_name(&format!("{lb_at}.consistentHash.httpHeaderName"), name, f);
+            }
+            if let Some(cookie) = &hash.http_cookie {
+                if cookie.name.is_empty() {
                     f.error(
-                        format!("{lb_at}.consistentHash"),
-                        None,
-                        "set exactly one of httpHeaderName, httpCookie, httpQueryParameterName and useSourceIp",
+                        format!("{lb_at}.consistentHash.httpCookie.name"),
+                        text(""),
+                        "the cookie name is empty",
                     );
                 }
-                if let Some(name) = &hash.http_header_name {
-                    header_name(&format!("{lb_at}.consistentHash.httpHeaderName"), name, f);
-                }
-                if let Some(cookie) = &hash.http_cookie {
-                    if cookie.name.is_empty() {
-                        f.error(
-                            format!("{lb_at}.consistentHash.httpCookie.name"),
-                            text(""),
-                            "the cookie name is empty",
-                        );
-                    }
-                    if let Some(ttl) = &cookie.ttl {
-                        duration(&format!("{lb_at}.consistentHash.httpCookie.ttl"), "ttl", ttl, f);
-                    }
+                if let Some(ttl) = &cookie.ttl {
+                    duration(&format!("{lb_at}.consistentHash.httpCookie.ttl"), "ttl", ttl, f);
                 }
             }
         }
@@ -1355,16 +1367,13 @@ fn services(model: &Model, f: &mut Findings) {
 }
 
 fn backend_tls(
-    service: &ServiceModel,
+    s: &crate::model::routes::ServiceRef,
+    tls: &api::BackendTls,
+    at: &str,
     namespace: Option<&crate::model::NamespaceModel>,
     mesh_strict: bool,
     f: &mut Findings,
 ) {
-    let Some(tls) = service.spec.traffic_policy.as_ref().and_then(|p| p.tls.as_ref()) else {
-        return;
-    };
-    let at = format!("{}.trafficPolicy.tls", service.path);
-    let s = &service.service;
     match (tls.mode, namespace) {
         (BackendTlsMode::Disable | BackendTlsMode::Simple | BackendTlsMode::Mutual, Some(ns))
             if ns.mtls == MtlsMode::Strict && ns.injection =>
