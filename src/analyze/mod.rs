@@ -9,7 +9,9 @@
 //!   certificate on several Gateways of one workload (IST0138);
 //! - [`secrets`]: `credentialName` provided by no Secret or Certificate in the gateway pods'
 //!   namespace (IST0101);
-//! - [`policies`]: security policy selectors matching no workload (IST0127).
+//! - [`policies`]: security policy selectors matching no workload (IST0127);
+//! - [`service_ports`]: route destinations of the config whose port the package's Service does not
+//!   expose (IST0101) or that need one (IST0112), reported on the config.
 //!
 //! A finding is about one object the user can change (the `resourceRef`, with its file and a field
 //! path into it). On objects the user wrote it is a warning, or, with `spec.analysis.userObjects:
@@ -23,6 +25,7 @@ pub mod hosts;
 pub mod package;
 pub mod policies;
 pub mod secrets;
+pub mod service_ports;
 pub mod virtual_services;
 
 use crate::api::v1alpha1::{FindingSeverity, MeshIngressSpec};

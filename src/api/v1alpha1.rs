@@ -2197,8 +2197,10 @@ pub struct Analysis {
     /// the package or a subset no DestinationRule defines, or binding a Gateway that serves none of
     /// its hosts; a Gateway whose `credentialName` nothing provides in the gateway pods' namespace,
     /// that conflicts with another on one workload, or shares its certificate; a selector matching
-    /// no workload. `Warning`: every finding is a warning. `Error`: what `istioctl analyze` rates an
-    /// error (IST0101 references, IST0145 conflicts) fails the render; its warnings (IST0132,
+    /// no workload; a Service of the package that lacks the port a route's destination names, or
+    /// has several ports where the destination names none (reported on the route). `Warning`: every
+    /// finding is a warning. `Error`: what `istioctl analyze` rates an error (IST0101 references,
+    /// IST0112 missing destination ports, IST0145 conflicts) fails the render; its warnings (IST0132,
     /// IST0138, IST0127) and selectors matching no workload of the package (the workload may be
     /// installed outside it) stay warnings. `Off`: no checks.
     #[serde(default)]
