@@ -187,6 +187,12 @@ pub fn process_config(mut items: Vec<Value>, config: &Config, raw: Option<&Value
             ))));
             // The whole package, hand-written objects and generated ones together (it only reads).
             results.extend(crate::analyze::analyze(&items, &config.instance, &config.spec));
+            let severity = config.spec.analysis.user_objects;
+            results.extend(
+                crate::analyze::service_ports::check(&model, &items, severity)
+                    .into_iter()
+                    .map(|r| config.result(r)),
+            );
             Outcome { items, results, changes: summary, origins }
         }
         Err(errors) => {

@@ -10,8 +10,10 @@
 //! * **Custom resources** (kinds the CRD catalogs know): validated with the strict OpenAPI v3
 //!   validator of `tests/support/crd_schema.rs`, twice: against Istio 1.30.3 + cert-manager v1.21.1 +
 //!   Gateway API v1.6.1, and against Istio master + cert-manager + Gateway API. Unknown fields,
-//!   wrong types, enum values, patterns, required fields and unserved versions all fail. The CRD's
-//!   `spec.scope` is checked too: a `Namespaced` kind must have `metadata.namespace`, a `Cluster`
+//!   wrong types, enum values, patterns, required fields and unserved versions all fail, and so do
+//!   the CRDs' CEL rules (`x-kubernetes-validations`), evaluated at the schema node that declares
+//!   them as the API server does on create (`tests/support/crd_cel.rs`; the rules it cannot run,
+//!   transition rules only today, are printed). The CRD's `spec.scope` is checked too: a `Namespaced` kind must have `metadata.namespace`, a `Cluster`
 //!   kind must not.
 //! * **Kubernetes core kinds** (the list in [`core_kinds`]): deserialized into the k8s-openapi 0.29
 //!   type (Kubernetes 1.37 API, feature `latest`) and serialized back; the JSON must be equal to the
@@ -25,8 +27,7 @@
 //! The checks themselves are in `tests/support/upstream_apis.rs`, shared with the config property
 //! tests.
 //!
-//! Not checked here: CEL rules (`x-kubernetes-validations`) of the CRDs, which the validator does
-//! not evaluate, and the API server's built-in validation of core kinds beyond their shape (name
+//! Not checked here: the API server's built-in validation of core kinds beyond their shape (name
 //! syntax of label values is checked by the CRD validator's `ObjectMeta` check only for CRD kinds).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -57,6 +58,11 @@ fn generated_objects_conform_to_upstream_apis() {
         );
         for (pattern, error) in catalog.catalog.skipped_patterns() {
             eprintln!("note: {}: pattern not checked ({error}): {pattern}", catalog.name);
+        }
+        let (rules, evaluated) = catalog.catalog.cel_counts();
+        eprintln!("note: {}: {evaluated} of {rules} distinct CEL rules evaluated", catalog.name);
+        for (rule, reason) in catalog.catalog.cel_not_evaluable() {
+            eprintln!("note: {}: CEL rule not evaluated ({reason}): {rule}", catalog.name);
         }
     }
     let cases = golden_cases::cases();
@@ -114,8 +120,8 @@ fn configmap_form_with_explicit_namespace_conforms() {
 }
 
 /// The oracle can fail: a misspelled field in a core kind is found by the round trip, an unknown
-/// field in a custom resource by the schema, a wrong scope by the scope check, and an unhandled kind
-/// is reported rather than skipped.
+/// field in a custom resource by the schema, a broken CEL rule by the rule, a wrong scope by the
+/// scope check, and an unhandled kind is reported rather than skipped.
 #[test]
 fn oracle_rejects_broken_objects() {
     let catalogs = catalogs();
@@ -197,6 +203,23 @@ fn oracle_rejects_broken_objects() {
         "spec": {"targetRef": {"kind": "Istio", "name": "prod"}}
     });
     assert!(check(tag).iter().any(|p| p.starts_with("[scope]")));
+    // A CEL rule of the CRD: an AuthorizationPolicy cannot have both a selector and a targetRef.
+    let both = serde_json::json!({
+        "apiVersion": "security.istio.io/v1", "kind": "AuthorizationPolicy",
+        "metadata": {"name": "edge", "namespace": "istio-ingress"},
+        "spec": {"selector": {"matchLabels": {"istio": "gw"}},
+                 "targetRef": {"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": "gw"},
+                 "action": "DENY", "rules": [{"to": [{"operation": {"paths": ["/admin"]}}]}]}
+    });
+    let problems = check(both);
+    for catalog in ["istio-1.30.3", "istio-master"] {
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.starts_with(&format!("[{catalog}] spec: only one of targetRefs or selector"))),
+            "{problems:?}"
+        );
+    }
 
     let unknown = serde_json::json!({
         "apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}

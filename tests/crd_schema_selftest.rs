@@ -51,6 +51,17 @@ fn errors_of(catalog: &CrdCatalog, obj: &Value) -> Vec<String> {
     }
 }
 
+/// What the validator reports, like the API server, when an object with CEL rules has an error
+/// that keeps the rules from running (wrong type, unsupported value, missing required field, too
+/// long or too many).
+const CEL_NOT_CHECKED: &str = "<root>: some validation rules were not checked because the object was invalid";
+
+/// Assert that `obj` is invalid with some error starting with `prefix`.
+#[track_caller]
+fn assert_fails_with(catalog: &CrdCatalog, obj: &Value, prefix: &str) {
+    assert_has_error(&errors_of(catalog, obj), prefix);
+}
+
 /// Assert that some error starts with `prefix`.
 #[track_caller]
 fn assert_has_error(errs: &[String], prefix: &str) {
@@ -153,7 +164,8 @@ fn istio_gateway_wrong_enum_is_reported() {
     let mut gw = istio_gateway();
     gw["spec"]["servers"][0]["tls"]["mode"] = json!("FOO");
     let errs = errors_of(catalog(), &gw);
-    assert_eq!(errs.len(), 1, "{errs:?}");
+    assert_eq!(errs.len(), 2, "{errs:?}");
+    assert!(errs[1].starts_with(CEL_NOT_CHECKED), "{errs:?}");
     assert_eq!(
         errs[0],
         "spec.servers[0].tls.mode: unsupported value \"FOO\", expected one of \
@@ -181,10 +193,11 @@ fn all_errors_are_collected() {
         "spec.servers[1].port.protocol: required field missing",
         "spec.selector.istio: expected string, got integer",
         "spec.extra: unknown field",
+        CEL_NOT_CHECKED,
     ] {
         assert_has_error(&errs, prefix);
     }
-    assert_eq!(errs.len(), 7, "{errs:#?}");
+    assert_eq!(errs.len(), 8, "{errs:#?}");
 }
 
 #[test]
@@ -239,7 +252,8 @@ fn istio_virtual_service_is_valid_and_checks_one_of() {
     );
     assert_has_error(&errs, "spec.http[0].route[0].weight: expected integer, got number");
     assert_has_error(&errs, "spec.http[0].timeout: expected string, got null");
-    assert_eq!(errs.len(), 4, "{errs:#?}");
+    assert_has_error(&errs, CEL_NOT_CHECKED);
+    assert_eq!(errs.len(), 5, "{errs:#?}");
 }
 
 #[test]
@@ -294,7 +308,9 @@ fn istio_security_policies_are_valid() {
     assert_has_error(&errs, "spec.action: unsupported value \"PERMIT\"");
     assert_has_error(&errs, "spec.rules[0].when[0].key: required field missing");
     assert_has_error(&errs, "spec.targetRef.group: value \"Not_A_Group\" does not match pattern");
-    assert_eq!(errs.len(), 3, "{errs:#?}");
+    // `selector` and `targetRef` together break a CEL rule, which is not run here.
+    assert_has_error(&errs, CEL_NOT_CHECKED);
+    assert_eq!(errs.len(), 4, "{errs:#?}");
 }
 
 fn certificate() -> Value {
@@ -467,7 +483,8 @@ fn gateway_api_gateway_and_http_route_are_valid() {
     );
     assert_has_error(&errs, "spec.hostnames[0]: value \"App.Example.com\" does not match pattern");
     assert_has_error(&errs, "spec.rules[0].filters[0].type: unsupported value \"Redirect\"");
-    assert_eq!(errs.len(), 3, "{errs:#?}");
+    assert_has_error(&errs, CEL_NOT_CHECKED);
+    assert_eq!(errs.len(), 4, "{errs:#?}");
 
     let mut gw = gateway_api_gateway();
     gw["spec"]["listeners"][1]["name"] = json!("http");
@@ -475,7 +492,8 @@ fn gateway_api_gateway_and_http_route_are_valid() {
     let errs = errors_of(catalog, &gw);
     assert_has_error(&errs, "spec.listeners[1]: duplicate entry with key (name=\"http\"), same as [0]");
     assert_has_error(&errs, "spec.listeners[0].port: value 0 must be at least 1");
-    assert_eq!(errs.len(), 2, "{errs:#?}");
+    assert_has_error(&errs, "spec.listeners: Listener name must be unique within the Gateway");
+    assert_eq!(errs.len(), 3, "{errs:#?}");
 }
 
 #[test]
@@ -818,19 +836,27 @@ fn synthetic_invalid_widget_reports_every_keyword() {
         "spec.mode: unsupported value \"Medium\", expected one of [\"Fast\", \"Slow\"]",
         "spec.comment: expected string, got integer",
         "spec.unknown: unknown field",
+        CEL_NOT_CHECKED,
     ] {
         assert_has_error(&errs, prefix);
     }
-    assert_eq!(errs.len(), 21, "{errs:#?}");
+    assert_eq!(errs.len(), 22, "{errs:#?}");
 
     let errs = errors_of(&catalog, &widget(json!({ "choice": {}, "size": 0, "ratio": 0 })));
     assert_has_error(&errs, "spec.choice: must match at least one anyOf schema");
     assert_has_error(&errs, "spec.size: value 0 must be at least 1");
     assert_has_error(&errs, "spec.ratio: value 0 must be greater than 0");
-    assert_eq!(errs.len(), 3, "{errs:#?}");
+    // A rule without a message reports itself.
+    assert_has_error(
+        &errs,
+        "spec: failed rule: self.size > 0 (x-kubernetes-validations rule: self.size > 0)",
+    );
+    assert_eq!(errs.len(), 4, "{errs:#?}");
 
     let errs = errors_of(&catalog, &widget(json!({})));
-    assert_eq!(errs, vec!["spec.size: required field missing".to_string()]);
+    assert_eq!(errs.len(), 2, "{errs:?}");
+    assert_eq!(errs[0], "spec.size: required field missing");
+    assert!(errs[1].starts_with(CEL_NOT_CHECKED), "{errs:?}");
 
     let mut unserved = widget(json!({ "anything": 1 }));
     unserved["apiVersion"] = json!("example.com/v1beta1");
@@ -849,4 +875,350 @@ fn malformed_crds_are_load_errors() {
     assert!(err.contains("bad.yaml") && err.contains("spec.names.kind"), "{err}");
     let err = CrdCatalog::from_yaml_str("a: [unclosed", "broken.yaml").unwrap_err();
     assert!(err.contains("broken.yaml") && err.contains("invalid YAML"), "{err}");
+}
+
+// ---- CEL rules (`x-kubernetes-validations`) ----
+
+/// Every CRD source under `../shared/crds`, loaded on its own (the two Istio bundles define the
+/// same kinds): `(name, catalog)`.
+fn every_crd_source() -> Vec<(String, CrdCatalog)> {
+    let crds = upstream_apis::crds_dir();
+    let mut sources =
+        vec![crds.join("istio/istio-crds-1.30.3.yaml"), crds.join("istio/istio-crds-master.yaml")];
+    let mut dirs: Vec<_> = std::fs::read_dir(&crds)
+        .unwrap_or_else(|e| panic!("{}: {e}", crds.display()))
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.is_dir() && !p.ends_with("istio"))
+        .collect();
+    dirs.sort();
+    sources.extend(dirs);
+    sources
+        .into_iter()
+        .map(|path| {
+            let name = path.strip_prefix(&crds).unwrap_or(&path).display().to_string();
+            let catalog = CrdCatalog::load(&path).unwrap_or_else(|e| panic!("{name}: {e}"));
+            (name, catalog)
+        })
+        .collect()
+}
+
+/// Every CEL rule of every upstream CRD compiles and is evaluated, except transition rules (which
+/// the API server runs on update only): a rule calling a function the evaluator lacks fails here
+/// rather than passing silently. The rules left out are printed with their reason.
+#[test]
+fn every_upstream_cel_rule_is_evaluated_or_explained() {
+    let sources = every_crd_source();
+    let names: Vec<&str> = sources.iter().map(|(n, _)| n.as_str()).collect();
+    for expected in ["cert-manager", "gateway-api", "sail-operator", "argocd", "flux"] {
+        assert!(names.contains(&expected), "{expected} not among {names:?}");
+    }
+    let mut unexplained = Vec::new();
+    let mut total = 0;
+    for (name, catalog) in &sources {
+        let (compiled, ready) = catalog.cel_counts();
+        total += compiled;
+        eprintln!("{name}: {compiled} distinct CEL rules, {ready} evaluated");
+        for (rule, reason) in catalog.cel_not_evaluable() {
+            eprintln!("note: {name}: CEL rule not evaluated ({reason}): {rule}");
+            if !reason.starts_with("transition rule") {
+                unexplained.push(format!("{name}: {rule}: {reason}"));
+            }
+        }
+    }
+    assert!(total > 100, "only {total} CEL rules found");
+    assert!(unexplained.is_empty(), "CEL rules the evaluator cannot run:\n{}", unexplained.join("\n"));
+}
+
+/// Functions and rule shapes the evaluator must not let pass: an unknown function, a typo'd method
+/// and an unparsable rule are not evaluable (with the reason); `oldSelf` marks a transition rule.
+#[test]
+fn cel_rules_that_cannot_run_are_explained() {
+    use crd_schema::crd_cel::{Compiled, compile};
+    let reason = |rule: &str| match compile(rule) {
+        Compiled::NotEvaluable(reason) => reason,
+        Compiled::Ready(_) => panic!("{rule} compiled"),
+    };
+    assert!(reason("quantity(self).isGreaterThan(quantity('1'))").contains("isGreaterThan, quantity"));
+    assert!(reason("self.lowerAscii().trimSpace() == ''").contains("trimSpace"));
+    assert!(reason("self ==").starts_with("does not parse"));
+    assert!(reason("self == oldSelf").starts_with("transition rule"));
+    assert!(matches!(compile("isURL(self) && url(self).getHostname() != ''"), Compiled::Ready(_)));
+}
+
+/// The Kubernetes library functions behave as the API server's: Go's `url.ParseRequestURI` for
+/// `isURL` / `url`, and `isIP` without zones or IPv4-mapped IPv6.
+#[test]
+fn kubernetes_cel_library_functions() {
+    use crd_schema::crd_cel::{is_ip, parse_request_uri};
+    for good in
+        ["https://example.com/jwks", "http://[::1]:8080/x", "/absolute/path", "oci:ghcr.io/a", "file:///x"]
+    {
+        assert!(parse_request_uri(good).is_ok(), "{good}");
+    }
+    for bad in [
+        "",
+        "example.com/jwks",
+        "ghcr.io/a/b:1",
+        ":no-scheme",
+        "https://exa mple.com/",
+        "https://h:port/",
+        "http://x/%zz",
+    ] {
+        assert!(parse_request_uri(bad).is_err(), "{bad}");
+    }
+    assert!(is_ip("10.0.0.1") && is_ip("2001:db8::1"));
+    assert!(
+        !is_ip("::ffff:10.0.0.1") && !is_ip("example.com") && !is_ip("10.0.0.1/32") && !is_ip("010.0.0.1")
+    );
+    assert_eq!(crd_schema::crd_cel::escape_property("namespace").as_deref(), Some("__namespace__"));
+    assert_eq!(
+        crd_schema::crd_cel::escape_property("x-y.z/w__v").as_deref(),
+        Some("x__dash__y__dot__z__slash__w__underscores__v")
+    );
+    assert_eq!(crd_schema::crd_cel::escape_property("1abc"), None);
+}
+
+/// The sail-operator catalog (root rules on `metadata.name`, escaped `namespace`).
+fn sail_catalog() -> CrdCatalog {
+    CrdCatalog::load(&upstream_apis::crds_dir().join("sail-operator")).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Known-bad objects fail with the message of the rule they break, at the node that declares it;
+/// the same objects, fixed, pass.
+#[test]
+fn cel_rules_reject_known_bad_objects_with_their_message() {
+    let catalog = catalog();
+
+    // Istio AuthorizationPolicy: `selector` and `targetRef` at once.
+    let mut authz = json!({
+        "apiVersion": "security.istio.io/v1",
+        "kind": "AuthorizationPolicy",
+        "metadata": { "name": "edge", "namespace": "istio-ingress" },
+        "spec": {
+            "selector": { "matchLabels": { "istio": "ingressgateway" } },
+            "action": "DENY",
+            "rules": [ { "to": [ { "operation": { "paths": ["/admin"] } } ] } ]
+        }
+    });
+    assert_valid(catalog, &authz);
+    authz["spec"]["targetRef"] =
+        json!({ "kind": "Gateway", "group": "gateway.networking.k8s.io", "name": "gw" });
+    let errs = errors_of(catalog, &authz);
+    assert_eq!(
+        errs,
+        vec![
+            "spec: only one of targetRefs or selector can be set (x-kubernetes-validations rule: \
+             (has(self.selector) ? 1 : 0) + (has(self.targetRef) ? 1 : 0) + (has(self.targetRefs) ? 1 : 0) <= 1)"
+                .to_string()
+        ]
+    );
+
+    // Gateway API HTTPRoute: path matches that are not absolute or not normalized.
+    for (value, message) in [
+        ("api", "spec.rules[0].matches[0].path: value must be an absolute path and start with '/'"),
+        ("/a//b", "spec.rules[0].matches[0].path: must not contain '//'"),
+        ("/a/..", "spec.rules[0].matches[0].path: must not end with '/..'"),
+        ("/a b", "spec.rules[0].matches[0].path: must only contain valid characters"),
+    ] {
+        let mut route = http_route();
+        route["spec"]["rules"][0]["matches"][0]["path"]["value"] = json!(value);
+        let errs = errors_of(catalog, &route);
+        assert_has_error(&errs, message);
+        assert_eq!(errs.len(), 1, "{value}: {errs:#?}");
+    }
+    // A regular expression is not held to those rules.
+    let mut route = http_route();
+    route["spec"]["rules"][0]["matches"][0]["path"] =
+        json!({ "type": "RegularExpression", "value": "api.*" });
+    assert_valid(catalog, &route);
+    // Timeouts: `duration()` comparisons.
+    route["spec"]["rules"][0]["timeouts"] = json!({ "request": "10s", "backendRequest": "15s" });
+    assert_fails_with(
+        catalog,
+        &route,
+        "spec.rules[0].timeouts: backendRequest timeout cannot be longer than request timeout",
+    );
+    route["spec"]["rules"][0]["timeouts"] = json!({ "request": "10s", "backendRequest": "1500ms" });
+    assert_valid(catalog, &route);
+
+    // cert-manager ClusterIssuer: exactly one Venafi connection.
+    let mut issuer = json!({
+        "apiVersion": "cert-manager.io/v1",
+        "kind": "ClusterIssuer",
+        "metadata": { "name": "venafi" },
+        "spec": { "venafi": {
+            "zone": "DevOps\\Default",
+            "cloud": { "apiTokenSecretRef": { "name": "venafi-cloud", "key": "token" } }
+        } }
+    });
+    assert_valid(catalog, &issuer);
+    issuer["spec"]["venafi"]["tpp"] =
+        json!({ "url": "https://tpp.example.com/vedsdk", "credentialsRef": { "name": "tpp" } });
+    assert_fails_with(catalog, &issuer, "spec.venafi: exactly one of tpp, cloud, or ngts must be configured");
+
+    // Istio RequestAuthentication: `url(...).getScheme()` on the JWKS URI.
+    let mut request_authn = json!({
+        "apiVersion": "security.istio.io/v1",
+        "kind": "RequestAuthentication",
+        "metadata": { "name": "jwt", "namespace": "istio-ingress" },
+        "spec": {
+            "selector": { "matchLabels": { "istio": "ingressgateway" } },
+            "jwtRules": [ { "issuer": "https://issuer.example.com", "jwksUri": "https://issuer.example.com/jwks" } ]
+        }
+    });
+    assert_valid(catalog, &request_authn);
+    request_authn["spec"]["jwtRules"][0]["jwksUri"] = json!("ftp://issuer.example.com/jwks");
+    assert_fails_with(
+        catalog,
+        &request_authn,
+        "spec.jwtRules[0].jwksUri: url must have scheme http:// or https://",
+    );
+    // Not a URL at all: `url()` errs, and that rejects the object too.
+    request_authn["spec"]["jwtRules"][0]["jwksUri"] = json!("issuer.example.com/jwks");
+    assert_fails_with(catalog, &request_authn, "spec.jwtRules[0].jwksUri: x-kubernetes-validations rule");
+    // A second JWKS source on the same rule.
+    request_authn["spec"]["jwtRules"][0]["jwksUri"] = json!("https://issuer.example.com/jwks");
+    request_authn["spec"]["jwtRules"][0]["jwks"] = json!("{\"keys\":[]}");
+    assert_fails_with(catalog, &request_authn, "spec.jwtRules[0]: only one of jwks or jwksUri can be set");
+
+    // Istio WasmPlugin: `isURL` / `url` with a bare registry reference, and a wrong scheme.
+    let mut wasm = json!({
+        "apiVersion": "extensions.istio.io/v1alpha1",
+        "kind": "WasmPlugin",
+        "metadata": { "name": "filter", "namespace": "istio-ingress" },
+        "spec": { "url": "ghcr.io/example/filter:1.0" }
+    });
+    assert_valid(catalog, &wasm);
+    wasm["spec"]["url"] = json!("oci://ghcr.io/example/filter:1.0");
+    assert_valid(catalog, &wasm);
+    wasm["spec"]["url"] = json!("ftp://example.com/filter.wasm");
+    assert_fails_with(catalog, &wasm, "spec.url: url must have schema one of [http, https, file, oci]");
+
+    // Istio ServiceEntry: `substring` on a unix socket address; `int()` on PeerAuthentication ports.
+    let mut entry = json!({
+        "apiVersion": "networking.istio.io/v1",
+        "kind": "ServiceEntry",
+        "metadata": { "name": "socket", "namespace": "tenant-a" },
+        "spec": {
+            "hosts": ["uds.local"],
+            "ports": [ { "number": 80, "name": "http", "protocol": "HTTP" } ],
+            "resolution": "STATIC",
+            "endpoints": [ { "address": "unix:///var/run/app.sock" } ]
+        }
+    });
+    assert_valid(catalog, &entry);
+    entry["spec"]["endpoints"][0]["address"] = json!("unix://var/run/app.sock/");
+    let errs = errors_of(catalog, &entry);
+    assert_has_error(&errs, "spec.endpoints[0].address: UDS must be an absolute path or abstract socket");
+    assert_has_error(&errs, "spec.endpoints[0].address: UDS may not be a dir");
+    let peer = json!({
+        "apiVersion": "security.istio.io/v1",
+        "kind": "PeerAuthentication",
+        "metadata": { "name": "ports", "namespace": "tenant-a" },
+        "spec": { "portLevelMtls": { "0": { "mode": "DISABLE" } } }
+    });
+    let errs = errors_of(catalog, &peer);
+    assert_has_error(&errs, "spec.portLevelMtls: port must be between 1-65535");
+    assert_has_error(&errs, "spec: portLevelMtls requires selector");
+
+    // Gateway API TLSRoute: `isIP` on hostnames.
+    let served_tls_route = catalog
+        .entries()
+        .into_iter()
+        .find(|(_, kind, served)| kind == "TLSRoute" && *served)
+        .map(|(api_version, _, _)| api_version)
+        .unwrap_or_else(|| panic!("no served TLSRoute version"));
+    let mut tls_route = json!({
+        "apiVersion": served_tls_route,
+        "kind": "TLSRoute",
+        "metadata": { "name": "passthrough", "namespace": "istio-ingress" },
+        "spec": {
+            "parentRefs": [ { "name": "public" } ],
+            "hostnames": ["db.example.com"],
+            "rules": [ { "backendRefs": [ { "name": "db", "port": 5432 } ] } ]
+        }
+    });
+    assert_valid(catalog, &tls_route);
+    tls_route["spec"]["hostnames"] = json!(["10.0.0.1"]);
+    assert_fails_with(catalog, &tls_route, "spec.hostnames: Hostnames cannot contain an IP");
+
+    // Sail operator: rules on the root (`metadata.name`) and on an escaped property (`namespace`).
+    let sail = sail_catalog();
+    let mut cni = json!({
+        "apiVersion": "sailoperator.io/v1",
+        "kind": "IstioCNI",
+        "metadata": { "name": "default" },
+        "spec": { "namespace": "istio-cni" }
+    });
+    assert_valid(&sail, &cni);
+    cni["metadata"]["name"] = json!("cni");
+    assert_eq!(
+        errors_of(&sail, &cni),
+        vec!["<root>: metadata.name must be 'default' (x-kubernetes-validations rule: self.metadata.name == 'default')"
+            .to_string()]
+    );
+    let mut revision = json!({
+        "apiVersion": "sailoperator.io/v1",
+        "kind": "IstioRevision",
+        "metadata": { "name": "default" },
+        "spec": {
+            "version": "v1.30.3",
+            "namespace": "istio-system",
+            "values": { "global": { "istioNamespace": "istio-system" } }
+        }
+    });
+    assert_valid(&sail, &revision);
+    revision["spec"]["values"]["global"]["istioNamespace"] = json!("other");
+    assert_fails_with(&sail, &revision, "spec: spec.values.global.istioNamespace must match spec.namespace");
+}
+
+/// `messageExpression` wins over `message`; `fieldPath` moves the error; a transition rule is not
+/// run on create.
+#[test]
+fn cel_message_expression_field_path_and_transition_rules() {
+    let catalog = CrdCatalog::from_yaml_str(
+        r#"
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: gadgets.example.com}
+spec:
+  group: example.com
+  names: {kind: Gadget, plural: gadgets}
+  scope: Namespaced
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            x-kubernetes-validations:
+            - rule: self.min <= self.max
+              message: min must not exceed max
+              messageExpression: "'min ' + string(self.min) + ' exceeds max ' + string(self.max)"
+            - rule: "!has(self.alias) || self.alias != self.name"
+              fieldPath: .alias
+              message: alias repeats the name
+            - rule: self.name == oldSelf.name
+              message: name is immutable
+            properties:
+              min: {type: integer}
+              max: {type: integer}
+              name: {type: string}
+              alias: {type: string}
+"#,
+        "gadget",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let gadget = |spec: Value| json!({ "apiVersion": "example.com/v1", "kind": "Gadget", "metadata": { "name": "g" }, "spec": spec });
+    assert_valid(&catalog, &gadget(json!({ "min": 1, "max": 2, "name": "a" })));
+    let errs = errors_of(&catalog, &gadget(json!({ "min": 3, "max": 2, "name": "a", "alias": "a" })));
+    assert_eq!(errs.len(), 2, "{errs:#?}");
+    assert!(errs[0].starts_with("spec: min 3 exceeds max 2 (x-kubernetes-validations rule"), "{errs:#?}");
+    assert!(errs[1].starts_with("spec.alias: alias repeats the name"), "{errs:#?}");
+    assert_eq!(catalog.cel_not_evaluable().len(), 1, "{:?}", catalog.cel_not_evaluable());
 }

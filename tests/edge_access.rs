@@ -109,6 +109,41 @@ fn jwt_on_admin_of_one_route() {
     );
 }
 
+/// The canary example: `/admin` needs a single sign-on token from an admin; the canary's routes
+/// and the ACME challenge path stay open.
+#[test]
+fn canary_example_requires_an_admin_token_on_admin() {
+    let items = rendered("example-canary");
+    let sso = "https://sso.example.com/realms/bookinfo/user-1";
+    let groups = "request.auth.claims[groups]";
+    let books = |path: &str| Request::get("books.example.com", 443, path, OUTSIDE);
+    expect(
+        &items,
+        "ingressgateway-external",
+        &[
+            ("admin without a token", books("/admin"), Decision::Denied),
+            ("admin below without a token", books("/admin/reviews"), Decision::Denied),
+            ("admin as a tester", books("/admin").token(sso, &[(groups, &["testers"])]), Decision::Denied),
+            (
+                "admin as an admin",
+                books("/admin").token(sso, &[(groups, &["admins", "testers"])]),
+                Decision::Allowed,
+            ),
+            (
+                "admin with another issuer's token",
+                books("/admin").token("other/user-1", &[(groups, &["admins"])]),
+                Decision::Denied,
+            ),
+            ("the canary without a token", books("/reviews/1"), Decision::Allowed),
+            (
+                "an ACME challenge",
+                Request::get("books.example.com", 80, "/.well-known/acme-challenge/x", OUTSIDE),
+                Decision::Allowed,
+            ),
+        ],
+    );
+}
+
 #[test]
 fn route_level_allow_leaves_other_routes_working() {
     let items = rendered("edge-route-allow-keeps-other-routes");

@@ -11,6 +11,8 @@
 //!   namespace (IST0101);
 //! - [`policies`]: security policy selectors matching no workload (IST0127);
 //! - [`revisions`]: injection labels the rendered control plane does not serve.
+//! - [`service_ports`]: route destinations of the config whose port the package's Service does not
+//!   expose (IST0101) or that need one (IST0112), reported on the config.
 //!
 //! A finding is about one object the user can change (the `resourceRef`, with its file and a field
 //! path into it). On objects the user wrote it is a warning, or, with `spec.analysis.userObjects:
@@ -25,6 +27,7 @@ pub mod package;
 pub mod policies;
 pub mod revisions;
 pub mod secrets;
+pub mod service_ports;
 pub mod virtual_services;
 
 use crate::api::v1alpha1::{FindingSeverity, MeshIngressSpec};

@@ -1469,7 +1469,12 @@ pub struct HttpMatch {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub regex: Option<String>,
     /// Request headers, by lowercase name: each must match (`exact`, `prefix`, `regex`), be present
-    /// (`present: true`) or be absent (`absent: true`).
+    /// (`present: true`) or be absent (`absent: true`). `@request.auth.claims.<claim>` (nested:
+    /// `.<claim>.<key>`; names with dots: `[<claim>][<key>]`) matches a claim of the request's
+    /// validated JWT instead, by `exact`, `prefix` or `regex` (a list claim such as `groups` matches
+    /// when one element does): only on routes bound to gateways that validate JWTs (a provider
+    /// named in an access rule's `from[].jwt` there, or listed with `jwtProviders[].gateways`). A
+    /// request without a valid token does not match.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub headers: BTreeMap<String, ValueMatch>,
     /// Query parameters, by name: each must match (`exact`, `prefix`, `regex`) or be present
@@ -1815,6 +1820,12 @@ pub struct Subset {
     /// Pod labels that select the subset's pods, such as `{version: v1}`.
     #[serde(default)]
     pub labels: BTreeMap<String, String>,
+    /// Traffic policy toward this subset's pods only, such as a smaller connection pool for a
+    /// canary. Each field set here (`tls`, `connectionPool`, `outlierDetection`, `loadBalancer`)
+    /// replaces the Service's `trafficPolicy` field as a whole, the way Istio merges a subset's
+    /// policy; unset fields keep the Service's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub traffic_policy: Option<TrafficPolicy>,
 }
 
 /// Traffic policy toward a backend.
@@ -2194,8 +2205,10 @@ pub struct Analysis {
     /// the package or a subset no DestinationRule defines, or binding a Gateway that serves none of
     /// its hosts; a Gateway whose `credentialName` nothing provides in the gateway pods' namespace,
     /// that conflicts with another on one workload, or shares its certificate; a selector matching
-    /// no workload. `Warning`: every finding is a warning. `Error`: what `istioctl analyze` rates an
-    /// error (IST0101 references, IST0145 conflicts) fails the render; its warnings (IST0132,
+    /// no workload; a Service of the package that lacks the port a route's destination names, or
+    /// has several ports where the destination names none (reported on the route). `Warning`: every
+    /// finding is a warning. `Error`: what `istioctl analyze` rates an error (IST0101 references,
+    /// IST0112 missing destination ports, IST0145 conflicts) fails the render; its warnings (IST0132,
     /// IST0138, IST0127) and selectors matching no workload of the package (the workload may be
     /// installed outside it) stay warnings. `Off`: no checks.
     #[serde(default)]

@@ -445,6 +445,22 @@ pub struct SubsetModel {
     pub name: String,
     /// Pod labels selecting it.
     pub labels: BTreeMap<String, String>,
+    /// The subset's own traffic policy, when written: the fields set replace the Service's.
+    pub policy: Option<PolicyModel>,
+}
+
+/// A traffic policy written for a subset, resolved like a Service's (no STRICT default: an unset
+/// `tls` keeps the Service's).
+#[derive(Clone, Debug, PartialEq)]
+pub struct PolicyModel {
+    /// TLS toward the pods.
+    pub tls: Option<BackendTls>,
+    /// Connection limits.
+    pub connection_pool: Option<ConnectionPool>,
+    /// Outlier detection.
+    pub outlier_detection: Option<OutlierDetection>,
+    /// Load balancing.
+    pub load_balancer: Option<LoadBalancerModel>,
 }
 
 /// Resolved load balancing.
@@ -772,23 +788,7 @@ pub fn resolve_services(spec: &MeshIngressSpec, strict: impl Fn(&str) -> bool) -
                 }
                 None => (None, false),
             };
-            let load_balancer =
-                policy.load_balancer.as_ref().and_then(|lb| match (&lb.simple, &lb.consistent_hash) {
-                    (Some(a), _) => Some(LoadBalancerModel::Simple(*a)),
-                    (None, Some(h)) => {
-                        let key = if let Some(name) = &h.http_header_name {
-                            HashKey::Header(name.clone())
-                        } else if let Some(cookie) = &h.http_cookie {
-                            HashKey::Cookie(cookie.clone())
-                        } else if let Some(name) = &h.http_query_parameter_name {
-                            HashKey::QueryParameter(name.clone())
-                        } else {
-                            HashKey::SourceIp
-                        };
-                        Some(LoadBalancerModel::ConsistentHash(key))
-                    }
-                    (None, None) => None,
-                });
+            let load_balancer = policy.load_balancer.as_ref().and_then(resolve_load_balancer);
             ServiceModel {
                 service: ServiceRef { name: service.name.clone(), namespace: service.namespace.clone() },
                 subsets: service
@@ -799,6 +799,12 @@ pub fn resolve_services(spec: &MeshIngressSpec, strict: impl Fn(&str) -> bool) -
                         path: format!("{path}.subsets[{i}]"),
                         name: s.name.clone(),
                         labels: s.labels.clone(),
+                        policy: s.traffic_policy.as_ref().map(|p| PolicyModel {
+                            tls: p.tls.clone(),
+                            connection_pool: p.connection_pool.clone(),
+                            outlier_detection: p.outlier_detection.clone(),
+                            load_balancer: p.load_balancer.as_ref().and_then(resolve_load_balancer),
+                        }),
                     })
                     .collect(),
                 tls,
@@ -811,6 +817,26 @@ pub fn resolve_services(spec: &MeshIngressSpec, strict: impl Fn(&str) -> bool) -
             }
         })
         .collect()
+}
+
+/// Resolve load balancing: an algorithm, or consistent hashing on the one key set.
+fn resolve_load_balancer(lb: &LoadBalancing) -> Option<LoadBalancerModel> {
+    match (&lb.simple, &lb.consistent_hash) {
+        (Some(a), _) => Some(LoadBalancerModel::Simple(*a)),
+        (None, Some(h)) => {
+            let key = if let Some(name) = &h.http_header_name {
+                HashKey::Header(name.clone())
+            } else if let Some(cookie) = &h.http_cookie {
+                HashKey::Cookie(cookie.clone())
+            } else if let Some(name) = &h.http_query_parameter_name {
+                HashKey::QueryParameter(name.clone())
+            } else {
+                HashKey::SourceIp
+            };
+            Some(LoadBalancerModel::ConsistentHash(key))
+        }
+        (None, None) => None,
+    }
 }
 
 #[cfg(test)]

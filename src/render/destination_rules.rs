@@ -8,6 +8,7 @@
 
 use super::labels::{Component, metadata};
 use super::{Generated, file_name};
+use crate::api::v1alpha1::{self as api, BackendTls, ConnectionPool};
 use crate::error::Error;
 use crate::model::Model;
 use crate::model::routes::{HashKey, LoadBalancerModel, ServiceModel};
@@ -34,14 +35,48 @@ pub fn render(model: &Model) -> Result<Vec<Generated>, Error> {
 
 /// The DestinationRule spec of a backend Service.
 pub fn destination_rule(service: &ServiceModel) -> DestinationRuleSpec {
+    DestinationRuleSpec {
+        host: service.service.fqdn(),
+        traffic_policy: traffic_policy(
+            service.tls.as_ref(),
+            service.connection_pool.as_ref(),
+            service.outlier_detection.as_ref(),
+            service.load_balancer.as_ref(),
+        ),
+        subsets: service
+            .subsets
+            .iter()
+            .map(|s| Subset {
+                name: s.name.clone(),
+                labels: s.labels.clone(),
+                traffic_policy: s.policy.as_ref().and_then(|p| {
+                    traffic_policy(
+                        p.tls.as_ref(),
+                        p.connection_pool.as_ref(),
+                        p.outlier_detection.as_ref(),
+                        p.load_balancer.as_ref(),
+                    )
+                }),
+            })
+            .collect(),
+    }
+}
+
+/// A traffic policy of a Service or a subset; `None` when nothing is set.
+fn traffic_policy(
+    tls: Option<&BackendTls>,
+    pool: Option<&ConnectionPool>,
+    outlier: Option<&api::OutlierDetection>,
+    lb: Option<&LoadBalancerModel>,
+) -> Option<TrafficPolicy> {
     let policy = TrafficPolicy {
-        tls: service.tls.as_ref().map(|tls| ClientTls {
+        tls: tls.map(|tls| ClientTls {
             mode: tls.mode.as_str().to_string(),
             credential_name: tls.credential_name.clone(),
             sni: tls.sni.clone(),
             subject_alt_names: tls.subject_alt_names.clone(),
         }),
-        connection_pool: service.connection_pool.as_ref().map(|pool| ConnectionPoolSettings {
+        connection_pool: pool.map(|pool| ConnectionPoolSettings {
             tcp: pool.tcp.as_ref().map(|tcp| TcpSettings {
                 max_connections: tcp.max_connections,
                 connect_timeout: tcp.connect_timeout.clone(),
@@ -55,7 +90,7 @@ pub fn destination_rule(service: &ServiceModel) -> DestinationRuleSpec {
                 idle_timeout: http.idle_timeout.clone(),
             }),
         }),
-        outlier_detection: service.outlier_detection.as_ref().map(|o| OutlierDetection {
+        outlier_detection: outlier.map(|o| OutlierDetection {
             consecutive_5xx_errors: o.consecutive_5xx_errors,
             consecutive_gateway_errors: o.consecutive_gateway_errors,
             interval: o.interval.clone(),
@@ -63,7 +98,7 @@ pub fn destination_rule(service: &ServiceModel) -> DestinationRuleSpec {
             max_ejection_percent: o.max_ejection_percent,
             min_health_percent: o.min_health_percent,
         }),
-        load_balancer: service.load_balancer.as_ref().map(|lb| match lb {
+        load_balancer: lb.map(|lb| match lb {
             LoadBalancerModel::Simple(algorithm) => {
                 LoadBalancerSettings { simple: Some(algorithm.as_str().to_string()), ..Default::default() }
             }
@@ -89,13 +124,5 @@ pub fn destination_rule(service: &ServiceModel) -> DestinationRuleSpec {
         && policy.connection_pool.is_none()
         && policy.outlier_detection.is_none()
         && policy.load_balancer.is_none();
-    DestinationRuleSpec {
-        host: service.service.fqdn(),
-        traffic_policy: (!empty).then_some(policy),
-        subsets: service
-            .subsets
-            .iter()
-            .map(|s| Subset { name: s.name.clone(), labels: s.labels.clone() })
-            .collect(),
-    }
+    (!empty).then_some(policy)
 }

@@ -438,6 +438,9 @@ pub struct Subset {
     pub name: String,
     /// Endpoint labels.
     pub labels: BTreeMap<String, String>,
+    /// Policy of the subset; its fields replace the rule's.
+    #[serde(rename = "trafficPolicy", skip_serializing_if = "Option::is_none")]
+    pub traffic_policy: Option<TrafficPolicy>,
 }
 
 /// A traffic policy.

@@ -15,8 +15,7 @@ use crate::api::v1alpha1::{
     self as api, BackendTlsMode, HttpRule, MtlsMode, TcpRule, TlsRule, WeightedDestination,
 };
 use crate::model::routes::{
-    Backend, HttpMatchModel, HttpRuleModel, RouteModel, ServiceModel, StringMatch, ValueMatch, carries_http,
-    is_passthrough,
+    Backend, HttpMatchModel, HttpRuleModel, RouteModel, StringMatch, ValueMatch, carries_http, is_passthrough,
 };
 use crate::model::{GatewayModel, Model, istio_host_matches, server_host_name};
 use serde_json::{Value, json};
@@ -152,7 +151,7 @@ fn http_rule(
     }
     let written: Vec<&api::HttpMatch> = spec.match_.iter().chain(&spec.matches).collect();
     for (m, written) in rule.matches.iter().zip(written) {
-        http_match(route, written, m, gateways, f);
+        http_match(model, route, written, m, gateways, f);
     }
     destinations(spec.destination.is_some(), &spec.destinations, path, f);
     let forwards = spec.destination.is_some() || !spec.destinations.is_empty();
@@ -313,6 +312,7 @@ fn path_value(at: &str, value: &str, f: &mut Findings) {
 }
 
 fn http_match(
+    top: &Model,
     route: &RouteModel,
     m: &api::HttpMatch,
     model: &HttpMatchModel,
@@ -333,8 +333,15 @@ fn http_match(
     }
     for (name, value) in &m.headers {
         let at = join_key(&format!("{path}.headers"), name);
-        match_header_name(&at, name, f);
+        match_header_name(top, route, &at, name, f);
         value_match(&at, value, true, f);
+        if name.to_ascii_lowercase().starts_with(CLAIM_HEADER) && (value.present || value.absent) {
+            f.error(
+                at.as_str(),
+                None,
+                "Istio matches a JWT claim by exact, prefix or regex only; for \"has a valid token\" use an access rule with from[].jwt",
+            );
+        }
     }
     for (name, value) in &m.query_params {
         let at = join_key(&format!("{path}.queryParams"), name);
@@ -375,15 +382,13 @@ fn http_match(
     }
 }
 
-/// A header name in a match: lowercase, a token, and not a pseudo-header.
-fn match_header_name(at: &str, name: &str, f: &mut Findings) {
-    if name.starts_with("@request.auth.claims") {
-        f.error(
-            at,
-            text(name),
-            "JWT claim routing needs a RequestAuthentication for the gateway pods, which this config does not generate (IST0149)",
-        )
-        .set_code("IST0149");
+/// The prefix of a header match on a JWT claim.
+const CLAIM_HEADER: &str = "@request.auth.claims";
+
+/// A header name in a match: lowercase, a token, and not a pseudo-header; or a JWT claim.
+fn match_header_name(model: &Model, route: &RouteModel, at: &str, name: &str, f: &mut Findings) {
+    if name.to_ascii_lowercase().starts_with(CLAIM_HEADER) {
+        claim_header(model, route, at, name, f);
     } else if let Some(pseudo) = name.strip_prefix(':') {
         f.error(
             at,
@@ -401,6 +406,59 @@ fn match_header_name(at: &str, name: &str, f: &mut Findings) {
         );
     } else {
         header_name(at, name, f);
+    }
+}
+
+/// A match on a JWT claim (`@request.auth.claims.groups`, `@request.auth.claims[realm][roles]`).
+/// Istio routes on claims only at gateways whose pods validate the token, that is where a
+/// RequestAuthentication selects them: here, a gateway with a JWT provider attached
+/// ([`crate::model::access`]). A request without a valid token has no claims and skips the rule.
+fn claim_header(model: &Model, route: &RouteModel, at: &str, name: &str, f: &mut Findings) {
+    let rest = &name[CLAIM_HEADER.len()..];
+    let well_formed = match (rest.strip_prefix('.'), rest.strip_prefix('[')) {
+        (Some(dotted), _) => !dotted.is_empty() && dotted.split('.').all(|c| !c.is_empty()),
+        (_, Some(bracketed)) => bracketed
+            .strip_suffix(']')
+            .is_some_and(|inner| inner.split("][").all(|c| !c.is_empty() && !c.contains(['[', ']']))),
+        _ => false,
+    };
+    if !well_formed {
+        f.error(
+            at,
+            text(name),
+            format!(
+                "{name:?} names no claim; write {CLAIM_HEADER}.<claim> (nested: {CLAIM_HEADER}.<claim>.<key>) or {CLAIM_HEADER}[<claim>][<key>] for names with dots"
+            ),
+        );
+        return;
+    }
+    if route.binds_mesh() {
+        f.error(
+            at,
+            text(name),
+            "JWT claim routing works only at gateways, and this route also binds mesh, where sidecars never see the claims; put the claim rules in a route bound to gateways only",
+        );
+        return;
+    }
+    let unvalidated: Vec<&str> = route
+        .gateways
+        .iter()
+        .filter_map(|(gateway, _)| model.gateways.iter().position(|g| g.name == *gateway))
+        .filter(|&gi| {
+            !model.access.targets.iter().any(|t| t.gateways.contains(&gi) && !t.providers.is_empty())
+        })
+        .map(|gi| model.gateways[gi].name.as_str())
+        .collect();
+    if !unvalidated.is_empty() {
+        f.error(
+            at,
+            text(name),
+            format!(
+                "JWT claim routing needs a RequestAuthentication on the gateway pods, and gateway {} validates no JWT, so the claims are never there (IST0149); attach a provider: name it in a from[].jwt of this route's or the gateway's access rules, or list the gateway in spec.jwtProviders[].gateways",
+                unvalidated.iter().map(|g| format!("{g:?}")).collect::<Vec<_>>().join(", ")
+            ),
+        )
+        .set_code("IST0149");
     }
 }
 
@@ -1220,75 +1278,88 @@ fn services(model: &Model, f: &mut Findings) {
             }
         }
         let mesh_strict = model.spec.mtls.mesh_wide && model.spec.mtls.mode == MtlsMode::Strict;
-        backend_tls(service, namespace, mesh_strict, f);
-        let policy = service.spec.traffic_policy.clone().unwrap_or_default();
-        let at = format!("{path}.trafficPolicy");
-        if let Some(pool) = &policy.connection_pool {
-            if let Some(tcp) = &pool.tcp {
-                for (field, value) in
-                    [("connectTimeout", &tcp.connect_timeout), ("idleTimeout", &tcp.idle_timeout)]
-                {
-                    if let Some(v) = value {
-                        duration(&format!("{at}.connectionPool.tcp.{field}"), field, v, f);
-                    }
-                }
+        let written = service.spec.traffic_policy.iter().map(|p| (format!("{path}.trafficPolicy"), p));
+        let subsets =
+            service.spec.subsets.iter().zip(&service.subsets).filter_map(|(s, m)| {
+                s.traffic_policy.as_ref().map(|p| (format!("{}.trafficPolicy", m.path), p))
+            });
+        for (at, policy) in written.chain(subsets) {
+            if let Some(tls) = &policy.tls {
+                backend_tls(&service.service, tls, &format!("{at}.tls"), namespace, mesh_strict, f);
             }
-            if let Some(idle) = pool.http.as_ref().and_then(|h| h.idle_timeout.as_ref()) {
-                duration(&format!("{at}.connectionPool.http.idleTimeout"), "idleTimeout", idle, f);
-            }
+            traffic_policy(&at, policy, f);
         }
-        if let Some(outlier) = &policy.outlier_detection {
+    }
+}
+
+/// The checks of one traffic policy (a Service's or a subset's) besides TLS: durations,
+/// load-balancer choices and hash keys.
+fn traffic_policy(at: &str, policy: &api::TrafficPolicy, f: &mut Findings) {
+    if let Some(pool) = &policy.connection_pool {
+        if let Some(tcp) = &pool.tcp {
             for (field, value) in
-                [("interval", &outlier.interval), ("baseEjectionTime", &outlier.base_ejection_time)]
+                [("connectTimeout", &tcp.connect_timeout), ("idleTimeout", &tcp.idle_timeout)]
             {
                 if let Some(v) = value {
-                    duration(&format!("{at}.outlierDetection.{field}"), field, v, f);
+                    duration(&format!("{at}.connectionPool.tcp.{field}"), field, v, f);
                 }
             }
         }
-        if let Some(lb) = &policy.load_balancer {
-            let lb_at = format!("{at}.loadBalancer");
-            match (&lb.simple, &lb.consistent_hash) {
-                (Some(_), Some(_)) => {
-                    f.error(lb_at.as_str(), None, "set either simple or consistentHash, not both");
-                }
-                (None, None) => {
-                    f.error(
-                        lb_at.as_str(),
-                        None,
-                        "set simple (an algorithm) or consistentHash (session affinity)",
-                    );
-                }
-                _ => {}
+        if let Some(idle) = pool.http.as_ref().and_then(|h| h.idle_timeout.as_ref()) {
+            duration(&format!("{at}.connectionPool.http.idleTimeout"), "idleTimeout", idle, f);
+        }
+    }
+    if let Some(outlier) = &policy.outlier_detection {
+        for (field, value) in
+            [("interval", &outlier.interval), ("baseEjectionTime", &outlier.base_ejection_time)]
+        {
+            if let Some(v) = value {
+                duration(&format!("{at}.outlierDetection.{field}"), field, v, f);
             }
-            if let Some(hash) = &lb.consistent_hash {
-                let keys = [
-                    hash.http_header_name.is_some(),
-                    hash.http_cookie.is_some(),
-                    hash.http_query_parameter_name.is_some(),
-                    hash.use_source_ip,
-                ];
-                if keys.iter().filter(|k| **k).count() != 1 {
+        }
+    }
+    if let Some(lb) = &policy.load_balancer {
+        let lb_at = format!("{at}.loadBalancer");
+        match (&lb.simple, &lb.consistent_hash) {
+            (Some(_), Some(_)) => {
+                f.error(lb_at.as_str(), None, "set either simple or consistentHash, not both");
+            }
+            (None, None) => {
+                f.error(
+                    lb_at.as_str(),
+                    None,
+                    "set simple (an algorithm) or consistentHash (session affinity)",
+                );
+            }
+            _ => {}
+        }
+        if let Some(hash) = &lb.consistent_hash {
+            let keys = [
+                hash.http_header_name.is_some(),
+                hash.http_cookie.is_some(),
+                hash.http_query_parameter_name.is_some(),
+                hash.use_source_ip,
+            ];
+            if keys.iter().filter(|k| **k).count() != 1 {
+                f.error(
+                    format!("{lb_at}.consistentHash"),
+                    None,
+                    "set exactly one of httpHeaderName, httpCookie, httpQueryParameterName and useSourceIp",
+                );
+            }
+            if let Some(name) = &hash.http_header_name {
+                header_name(&format!("{lb_at}.consistentHash.httpHeaderName"), name, f);
+            }
+            if let Some(cookie) = &hash.http_cookie {
+                if cookie.name.is_empty() {
                     f.error(
-                        format!("{lb_at}.consistentHash"),
-                        None,
-                        "set exactly one of httpHeaderName, httpCookie, httpQueryParameterName and useSourceIp",
+                        format!("{lb_at}.consistentHash.httpCookie.name"),
+                        text(""),
+                        "the cookie name is empty",
                     );
                 }
-                if let Some(name) = &hash.http_header_name {
-                    header_name(&format!("{lb_at}.consistentHash.httpHeaderName"), name, f);
-                }
-                if let Some(cookie) = &hash.http_cookie {
-                    if cookie.name.is_empty() {
-                        f.error(
-                            format!("{lb_at}.consistentHash.httpCookie.name"),
-                            text(""),
-                            "the cookie name is empty",
-                        );
-                    }
-                    if let Some(ttl) = &cookie.ttl {
-                        duration(&format!("{lb_at}.consistentHash.httpCookie.ttl"), "ttl", ttl, f);
-                    }
+                if let Some(ttl) = &cookie.ttl {
+                    duration(&format!("{lb_at}.consistentHash.httpCookie.ttl"), "ttl", ttl, f);
                 }
             }
         }
@@ -1296,16 +1367,13 @@ fn services(model: &Model, f: &mut Findings) {
 }
 
 fn backend_tls(
-    service: &ServiceModel,
+    s: &crate::model::routes::ServiceRef,
+    tls: &api::BackendTls,
+    at: &str,
     namespace: Option<&crate::model::NamespaceModel>,
     mesh_strict: bool,
     f: &mut Findings,
 ) {
-    let Some(tls) = service.spec.traffic_policy.as_ref().and_then(|p| p.tls.as_ref()) else {
-        return;
-    };
-    let at = format!("{}.trafficPolicy.tls", service.path);
-    let s = &service.service;
     match (tls.mode, namespace) {
         (BackendTlsMode::Disable | BackendTlsMode::Simple | BackendTlsMode::Mutual, Some(ns))
             if ns.mtls == MtlsMode::Strict && ns.injection =>

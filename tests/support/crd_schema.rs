@@ -41,6 +41,15 @@
 //!   `not` branches only value validations apply (structural-schema rule): a
 //!   branch never reports unknown fields, because in a structural schema the
 //!   set of allowed fields is decided by the schema outside the junctors.
+//! * `x-kubernetes-validations` (CEL rules), evaluated at the schema node that
+//!   declares them with `self` bound to the node's (defaulted) value, as the API
+//!   server does on create: see `crd_cel.rs` for the binding, the Kubernetes
+//!   library functions and what is not modelled. Every rule is compiled at load
+//!   time; a rule that cannot be evaluated here (a transition rule using
+//!   `oldSelf`, or a call to a function the evaluator lacks) is recorded with the
+//!   reason ([`CrdCatalog::cel_not_evaluable`]) rather than passed silently. A rule
+//!   that fails reports its `messageExpression` / `message`; a rule that errors
+//!   (say, a missing field) is a failure too, as in the API server.
 //! * Defaults: like the API server, the object is first defaulted from the
 //!   schema's `default`s (missing or non-nullable `null` properties), then
 //!   validated; so a missing `required` field that has a default is fine, and
@@ -48,8 +57,6 @@
 //!
 //! # Not implemented / deliberately skipped
 //!
-//! * `x-kubernetes-validations` (CEL) rules are not evaluated; list them with
-//!   [`CrdCatalog::cel_rules_at`] to hand-check important ones in tests.
 //! * Other `format`s (`date-time`, `double`, ...) are not checked.
 //! * `pattern`s that the `regex` crate cannot compile are skipped; every such
 //!   pattern is recorded once at load time ([`CrdCatalog::skipped_patterns`]).
@@ -68,6 +75,11 @@ use std::path::{Path, PathBuf};
 
 use regex::{Regex, RegexBuilder};
 use serde_json::{Map, Value};
+
+#[path = "crd_cel.rs"]
+pub mod crd_cel;
+
+use crd_cel::Compiled;
 
 /// Display text of the root path in error messages and CEL rule paths.
 const ROOT: &str = "<root>";
@@ -99,6 +111,8 @@ pub struct CrdCatalog {
     patterns: HashMap<String, Regex>,
     /// Every `pattern` that did not compile -> the compiler's error.
     skipped_patterns: BTreeMap<String, String>,
+    /// Every CEL `rule` and `messageExpression` of every loaded schema, compiled.
+    cel: HashMap<String, Compiled>,
 }
 
 impl CrdCatalog {
@@ -165,6 +179,7 @@ impl CrdCatalog {
         for (pattern, error) in other.skipped_patterns {
             self.skipped_patterns.entry(pattern).or_insert(error);
         }
+        self.cel.extend(other.cel);
     }
 
     /// Number of `(group, version, kind)` entries in the catalog.
@@ -207,6 +222,29 @@ impl CrdCatalog {
     /// that validation therefore skips, as sorted `(pattern, compile error)` pairs.
     pub fn skipped_patterns(&self) -> Vec<(String, String)> {
         self.skipped_patterns.iter().map(|(p, e)| (p.clone(), e.clone())).collect()
+    }
+
+    /// The CEL rules of the loaded schemas that are not evaluated, as sorted
+    /// `(rule, reason)` pairs: transition rules (`oldSelf`), and rules calling a
+    /// function the evaluator does not implement or that do not parse.
+    pub fn cel_not_evaluable(&self) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = self
+            .cel
+            .iter()
+            .filter_map(|(rule, c)| match c {
+                Compiled::NotEvaluable(reason) => Some((rule.clone(), reason.clone())),
+                Compiled::Ready(_) => None,
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
+    /// How many distinct CEL rules and message expressions were compiled, and how
+    /// many of them are evaluated.
+    pub fn cel_counts(&self) -> (usize, usize) {
+        let ready = self.cel.values().filter(|c| matches!(c, Compiled::Ready(_))).count();
+        (self.cel.len(), ready)
     }
 
     /// Every `x-kubernetes-validations` (CEL) rule in the schema of
@@ -253,8 +291,9 @@ impl CrdCatalog {
                     // Like the API server: default first, then validate.
                     let mut defaulted = obj.clone();
                     apply_defaults(&entry.schema, &mut defaulted);
-                    let mut v = Validator { catalog: self, errs: &mut errs };
+                    let mut v = Validator::new(self, &mut errs);
                     v.node(&entry.schema, &defaulted, "", Mode::Structural, Role::Root);
+                    v.finish_cel();
                 }
             }
         }
@@ -311,6 +350,7 @@ impl CrdCatalog {
                         at(&format!("CRD {kind}.{group} {name}: no schema.openAPIV3Schema object"))
                     })?;
                 self.compile_patterns(schema);
+                self.compile_cel(schema);
                 self.versions.insert(
                     (group.to_string(), name.to_string(), kind.to_string()),
                     CrdVersion { schema: schema.clone(), served, source: origin.to_path_buf() },
@@ -336,6 +376,34 @@ impl CrdCatalog {
                     self.skipped_patterns.insert(pattern, e);
                 }
             }
+        }
+    }
+
+    /// Compile (once) every CEL `rule` and `messageExpression` found in `schema`.
+    fn compile_cel(&mut self, schema: &Value) {
+        let mut found = BTreeSet::new();
+        visit_schemas(schema, &mut |s| {
+            for rule in s.get("x-kubernetes-validations").and_then(Value::as_array).into_iter().flatten() {
+                for key in ["rule", "messageExpression"] {
+                    if let Some(text) = rule.get(key).and_then(Value::as_str) {
+                        found.insert(text.to_string());
+                    }
+                }
+            }
+        });
+        for text in found {
+            if let std::collections::hash_map::Entry::Vacant(slot) = self.cel.entry(text) {
+                let compiled = crd_cel::compile(slot.key());
+                slot.insert(compiled);
+            }
+        }
+    }
+
+    /// The compiled CEL program of `text`: compiled at load time, else now.
+    fn cel_program(&self, text: &str) -> std::borrow::Cow<'_, Compiled> {
+        match self.cel.get(text) {
+            Some(c) => std::borrow::Cow::Borrowed(c),
+            None => std::borrow::Cow::Owned(crd_cel::compile(text)),
         }
     }
 
@@ -452,16 +520,53 @@ enum Role {
 struct Validator<'c, 'e> {
     catalog: &'c CrdCatalog,
     errs: &'e mut Vec<String>,
+    /// Whether an error was found that keeps the API server from running CEL
+    /// rules: a wrong type, an unsupported enum value, a missing required field,
+    /// or a string, list or map over its maximum size.
+    blocked: bool,
+    /// Schema nodes with `x-kubernetes-validations` met on the way, with their
+    /// value, path and role: evaluated after the walk (see [`CrdCatalog::validate`]).
+    cel: Vec<(&'c Value, &'c Value, String, Role)>,
 }
 
-impl Validator<'_, '_> {
+impl<'c, 'e> Validator<'c, 'e> {
+    /// A validator that writes into `errs`.
+    fn new(catalog: &'c CrdCatalog, errs: &'e mut Vec<String>) -> Self {
+        Validator { catalog, errs, blocked: false, cel: Vec::new() }
+    }
+
     /// Record an error at `path`.
     fn err(&mut self, path: &str, msg: impl std::fmt::Display) {
         self.errs.push(format!("{}: {msg}", show(path)));
     }
 
+    /// Record an error at `path` that blocks CEL evaluation.
+    fn blocking(&mut self, path: &str, msg: impl std::fmt::Display) {
+        self.blocked = true;
+        self.err(path, msg);
+    }
+
+    /// Evaluate the CEL rules met during the walk, unless a blocking error was
+    /// found: then, like the API server, report that they were not checked.
+    fn finish_cel(&mut self) {
+        let pending = std::mem::take(&mut self.cel);
+        if pending.is_empty() {
+            return;
+        }
+        if self.blocked {
+            return self.err(
+                "",
+                "some validation rules were not checked because the object was invalid; correct the \
+                 existing errors to complete validation",
+            );
+        }
+        for (schema, value, path, role) in pending {
+            self.cel_rules(schema, value, &path, role);
+        }
+    }
+
     /// Validate `value` at `path` against `schema`.
-    fn node(&mut self, schema: &Value, value: &Value, path: &str, mode: Mode, role: Role) {
+    fn node(&mut self, schema: &'c Value, value: &'c Value, path: &str, mode: Mode, role: Role) {
         let s = match schema {
             Value::Object(s) => s,
             Value::Bool(true) => return,
@@ -487,21 +592,22 @@ impl Validator<'_, '_> {
                 return;
             }
             if int_or_string {
-                return self.err(path, "expected integer or string, got null");
+                return self.blocking(path, "expected integer or string, got null");
             }
             if let Some(t) = ty {
-                return self.err(path, format_args!("expected {t}, got null"));
+                return self.blocking(path, format_args!("expected {t}, got null"));
             }
         }
         if int_or_string {
             if !(is_integer(value) || value.is_string()) {
-                return self.err(path, format_args!("expected integer or string, got {}", json_type(value)));
+                return self
+                    .blocking(path, format_args!("expected integer or string, got {}", json_type(value)));
             }
         } else if let Some(t) = ty {
             match type_matches(t, value) {
                 Some(true) => {}
                 Some(false) => {
-                    return self.err(path, format_args!("expected {t}, got {}", json_type(value)));
+                    return self.blocking(path, format_args!("expected {t}, got {}", json_type(value)));
                 }
                 None => {
                     return self.err(path, format_args!("invalid schema: unknown type {t:?}"));
@@ -514,7 +620,7 @@ impl Validator<'_, '_> {
                 Value::Array(options) => {
                     if !options.iter().any(|o| json_eq(o, value)) {
                         let listed: Vec<String> = options.iter().map(render).collect();
-                        self.err(
+                        self.blocking(
                             path,
                             format_args!(
                                 "unsupported value {}, expected one of [{}]",
@@ -537,14 +643,67 @@ impl Validator<'_, '_> {
         }
 
         self.junctors(s, value, path);
+        if s.contains_key("x-kubernetes-validations") {
+            self.cel.push((schema, value, path.to_string(), role));
+        }
+    }
+
+    /// `x-kubernetes-validations`: every evaluable rule of this node, with `self`
+    /// bound to `value`. Rules that are not evaluable were recorded at load time.
+    fn cel_rules(&mut self, schema: &Value, value: &Value, path: &str, role: Role) {
+        let Some(rules) = schema.get("x-kubernetes-validations") else { return };
+        let Some(rules) = rules.as_array() else {
+            return self.err(path, "invalid schema: x-kubernetes-validations is not a list");
+        };
+        let mut bound = None;
+        for rule in rules {
+            let Some(text) = rule.get("rule").and_then(Value::as_str) else {
+                self.err(path, "invalid schema: x-kubernetes-validations entry without a rule");
+                continue;
+            };
+            let compiled = self.catalog.cel_program(text);
+            let Compiled::Ready(program) = compiled.as_ref() else { continue };
+            let this = bound.get_or_insert_with(|| crd_cel::to_cel(schema, value, role == Role::Root));
+            let at = match rule.get("fieldPath").and_then(Value::as_str) {
+                Some(field) if path.is_empty() => field.trim_start_matches('.').to_string(),
+                Some(field) => format!("{path}{field}"),
+                None => path.to_string(),
+            };
+            // Multi-line rules read better on one line in a message.
+            let shown = text.split_whitespace().collect::<Vec<_>>().join(" ");
+            match crd_cel::check(program, this) {
+                Ok(true) => {}
+                Ok(false) => {
+                    let message = self.cel_message(rule, &shown, this);
+                    self.err(&at, format_args!("{message} (x-kubernetes-validations rule: {shown})"));
+                }
+                Err(e) => self.err(&at, format_args!("x-kubernetes-validations rule {shown:?} errs: {e}")),
+            }
+        }
+    }
+
+    /// The message of a failed rule: its `messageExpression` when that evaluates
+    /// to a non-empty string, else its `message`, else the rule text.
+    fn cel_message(&self, rule: &Value, text: &str, this: &crd_cel::CelValue) -> String {
+        if let Some(expr) = rule.get("messageExpression").and_then(Value::as_str)
+            && let Compiled::Ready(program) = self.catalog.cel_program(expr).as_ref()
+            && let Ok(crd_cel::CelValue::String(message)) = crd_cel::run(program, this)
+            && !message.trim().is_empty()
+        {
+            return message.to_string();
+        }
+        match rule.get("message").and_then(Value::as_str) {
+            Some(message) if !message.is_empty() => message.to_string(),
+            _ => format!("failed rule: {text}"),
+        }
     }
 
     /// Object keywords: properties, required, additionalProperties, unknown
     /// fields, min/maxProperties, embedded resources.
     fn object(
         &mut self,
-        s: &Map<String, Value>,
-        map: &Map<String, Value>,
+        s: &'c Map<String, Value>,
+        map: &'c Map<String, Value>,
         path: &str,
         mode: Mode,
         role: Role,
@@ -612,7 +771,7 @@ impl Validator<'_, '_> {
                         continue; // checked by `CrdCatalog::validate`
                     }
                     if !map.contains_key(name) {
-                        self.err(&field_path(path, name), "required field missing");
+                        self.blocking(&field_path(path, name), "required field missing");
                     }
                 }
             }
@@ -628,7 +787,7 @@ impl Validator<'_, '_> {
         if let Some(max) = s.get("maxProperties").and_then(Value::as_u64)
             && count > max
         {
-            self.err(path, format_args!("has {count} properties, must have at most {max}"));
+            self.blocking(path, format_args!("has {count} properties, must have at most {max}"));
         }
     }
 
@@ -651,7 +810,7 @@ impl Validator<'_, '_> {
     }
 
     /// Array keywords: items, min/maxItems, uniqueItems, list types.
-    fn array(&mut self, s: &Map<String, Value>, items: &[Value], path: &str, mode: Mode) {
+    fn array(&mut self, s: &'c Map<String, Value>, items: &'c [Value], path: &str, mode: Mode) {
         match s.get("items") {
             None => {}
             Some(Value::Array(tuple)) => {
@@ -674,7 +833,7 @@ impl Validator<'_, '_> {
         if let Some(max) = s.get("maxItems").and_then(Value::as_u64)
             && count > max
         {
-            self.err(path, format_args!("has {count} items, must have at most {max}"));
+            self.blocking(path, format_args!("has {count} items, must have at most {max}"));
         }
         let list_type = s.get("x-kubernetes-list-type").and_then(Value::as_str);
         if flag(s, "uniqueItems") || list_type == Some("set") {
@@ -726,7 +885,7 @@ impl Validator<'_, '_> {
         if let Some(max) = s.get("maxLength").and_then(Value::as_u64)
             && len > max
         {
-            self.err(path, format_args!("is {len} characters long, must be at most {max}"));
+            self.blocking(path, format_args!("is {len} characters long, must be at most {max}"));
         }
         if let Some(pattern) = s.get("pattern").and_then(Value::as_str)
             && let Some(re) = self.catalog.regex(pattern)
@@ -802,7 +961,7 @@ impl Validator<'_, '_> {
     }
 
     /// `allOf`, `anyOf`, `oneOf` and `not`, evaluated in value-only mode.
-    fn junctors(&mut self, s: &Map<String, Value>, value: &Value, path: &str) {
+    fn junctors(&mut self, s: &'c Map<String, Value>, value: &'c Value, path: &str) {
         if let Some(all) = s.get("allOf") {
             for sub in as_schema_list(all) {
                 self.node(sub, value, path, Mode::ValueOnly, Role::Inner);
@@ -843,10 +1002,12 @@ impl Validator<'_, '_> {
     }
 
     /// Errors of `value` against the junctor branch `schema` (value-only mode).
-    fn branch(&mut self, schema: &Value, value: &Value, path: &str) -> Vec<String> {
+    fn branch(&mut self, schema: &'c Value, value: &'c Value, path: &str) -> Vec<String> {
         let mut errs = Vec::new();
-        let mut v = Validator { catalog: self.catalog, errs: &mut errs };
+        let mut v = Validator::new(self.catalog, &mut errs);
         v.node(schema, value, path, Mode::ValueOnly, Role::Inner);
+        // Junctor branches hold no CEL rules in a structural schema (the
+        // API server evaluates none there either).
         errs
     }
 }
