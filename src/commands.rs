@@ -50,7 +50,8 @@ pub fn on_large_stack<T: Send>(work: impl FnOnce() -> T + Send) -> Option<T> {
     })
 }
 
-fn report(results: &[KrmResult], min: Severity, stderr: &mut dyn Write) {
+/// Print the results of `min` severity or worse to stderr, one line each.
+pub fn report(results: &[KrmResult], min: Severity, stderr: &mut dyn Write) {
     for result in results.iter().filter(|r| r.severity <= min) {
         // stderr is best effort: a closed stderr must not turn success into failure.
         let _ = writeln!(stderr, "mesh-ingress: {}", result.to_line());
@@ -365,20 +366,15 @@ pub fn is_local_config(item: &Value) -> bool {
         || group == "config.kubernetes.io"
 }
 
-/// `render CONFIG [FILE...]`: the inputs plus the generated objects as a plain YAML stream. A FILE may
-/// be `-` (stdin) or a directory (its `*.yaml`/`*.yml` files). Local-config objects (the MeshIngress
-/// itself, Kptfiles) are left out, so the stream can be applied as is.
-pub fn render(
+/// The objects of `render`'s and `graph`'s FILE arguments: files, directories (their `*.yaml` and
+/// `*.yml` files, without dotfiles and without the config file itself) and `-` (stdin), each checked
+/// to be a Kubernetes object.
+pub fn read_inputs(
     config_path: &Path,
     inputs: &[PathBuf],
-    overrides: &Overrides,
     stdin: &mut dyn std::io::Read,
     limits: &Limits,
-    stdout: &mut dyn Write,
-    stderr: &mut dyn Write,
-) -> Result<i32, Error> {
-    let mut config = read_config(config_path, limits)?;
-    overrides.apply(&mut config);
+) -> Result<Vec<Value>, Error> {
     let config_file = std::fs::canonicalize(config_path).ok();
     let mut items = Vec::new();
     for input in inputs {
@@ -418,6 +414,24 @@ pub fn render(
             "input document {index}{name} has no apiVersion or kind; expected a Kubernetes object"
         )));
     }
+    Ok(items)
+}
+
+/// `render CONFIG [FILE...]`: the inputs plus the generated objects as a plain YAML stream. A FILE may
+/// be `-` (stdin) or a directory (its `*.yaml`/`*.yml` files). Local-config objects (the MeshIngress
+/// itself, Kptfiles) are left out, so the stream can be applied as is.
+pub fn render(
+    config_path: &Path,
+    inputs: &[PathBuf],
+    overrides: &Overrides,
+    stdin: &mut dyn std::io::Read,
+    limits: &Limits,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> Result<i32, Error> {
+    let mut config = read_config(config_path, limits)?;
+    overrides.apply(&mut config);
+    let items = read_inputs(config_path, inputs, stdin, limits)?;
     let outcome = pipeline::process(items, Some(&config), Mode::Stream);
     report(&outcome.results, Severity::Warning, stderr);
     if outcome.failed() {

@@ -56,4 +56,13 @@ pub enum Error {
     /// The output cannot be written.
     #[error("cannot write output: {0}")]
     Write(#[source] std::io::Error),
+    /// An output file named on the command line cannot be written.
+    #[error("cannot write {path}: {source}")]
+    WriteFile {
+        /// The file.
+        path: String,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
 }

@@ -11,12 +11,14 @@
 //! - [`validate`]: every semantic rule, all problems at once;
 //! - [`render`]: one module per emitted concern;
 //! - [`analyze`]: checks over the whole package, hand-written objects and generated ones together;
-//! - [`pipeline`] and [`commands`]: the function as kpt, kustomize and Argo CD call it.
+//! - [`pipeline`] and [`commands`]: the function as kpt, kustomize and Argo CD call it;
+//! - [`graph`]: a picture of what a config renders, and why each object exists.
 
 pub mod analyze;
 pub mod api;
 pub mod commands;
 pub mod error;
+pub mod graph;
 pub mod krm;
 pub mod model;
 pub mod ownership;

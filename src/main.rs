@@ -43,6 +43,27 @@ enum Command {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
+    /// Draw what a config renders and how traffic flows (Mermaid, Graphviz DOT, SVG or an HTML page),
+    /// or, with --explain, say why each generated object exists.
+    Graph {
+        /// The MeshIngress (or ConfigMap) config file.
+        config: PathBuf,
+        /// The package's other YAML files or directories (hand-written routes are drawn too); `-` reads stdin.
+        files: Vec<PathBuf>,
+        /// mermaid (default; GitHub and GitLab render it in Markdown), dot, svg or html; default: from
+        /// the -o file's extension (.mmd, .md, .dot, .svg, .html), else mermaid.
+        #[arg(long, value_name = "FORMAT", value_parser = ["mermaid", "dot", "svg", "html"])]
+        format: Option<String>,
+        /// Write to FILE instead of stdout.
+        #[arg(short = 'o', long = "output", value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Print every generated object and why it exists, instead of the picture.
+        #[arg(long, conflicts_with = "format")]
+        explain: bool,
+        /// Override a config value, as for render.
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
+    },
     /// Print the JSON Schema of MeshIngress (or a CustomResourceDefinition, or the field reference).
     Schema {
         /// Print a CustomResourceDefinition with a structural OpenAPI v3 schema instead.
@@ -93,6 +114,15 @@ fn run() -> Result<i32> {
             Ok(commands::render(&config, &files, &overrides, &mut std::io::stdin(), &limits, stdout, stderr)?)
         }
         Some(Command::Check { paths }) => Ok(commands::check(&paths, &limits, stdout, stderr)?),
+        Some(Command::Graph { config, files, format, output, explain, set }) => {
+            let format = format.as_deref().and_then(mesh_ingress::graph::Format::parse);
+            let options = mesh_ingress::graph::command::Options { format, output, explain };
+            let overrides = Overrides::parse(&set)?;
+            let stdin = &mut std::io::stdin();
+            Ok(mesh_ingress::graph::command::graph(
+                &config, &files, &overrides, &options, stdin, &limits, stdout, stderr,
+            )?)
+        }
         Some(Command::Schema { crd, markdown }) => {
             let format = match (crd, markdown) {
                 (true, _) => SchemaFormat::Crd,
