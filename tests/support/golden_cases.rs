@@ -50,7 +50,14 @@ pub fn cases() -> Vec<Case> {
             };
             let mut docs = read_yaml(&config_path);
             assert_eq!(docs.len(), 1, "{}: one config document expected", config_path.display());
-            let config = docs.remove(0);
+            let mut config = docs.remove(0);
+            // `config.patch.yaml`: the same config with a few fields changed (a JSON merge patch,
+            // RFC 7386), so an example can be tried in another variant without a copy to keep in step.
+            if dir.join("config.patch.yaml").exists() {
+                for patch in read_yaml(&dir.join("config.patch.yaml")) {
+                    merge_patch(&mut config, &patch);
+                }
+            }
             let mut input =
                 if dir.join("input.yaml").exists() { read_yaml(&dir.join("input.yaml")) } else { Vec::new() };
             if dir.join("previous.yaml").exists() {
@@ -59,6 +66,25 @@ pub fn cases() -> Vec<Case> {
             Case { name, dir, config, input }
         })
         .collect()
+}
+
+/// Apply a JSON merge patch (RFC 7386): objects merge, `null` removes, anything else replaces.
+pub fn merge_patch(target: &mut Value, patch: &Value) {
+    let Value::Object(patch) = patch else {
+        *target = patch.clone();
+        return;
+    };
+    if !target.is_object() {
+        *target = json!({});
+    }
+    let Value::Object(target) = target else { return };
+    for (key, value) in patch {
+        if value.is_null() {
+            target.remove(key);
+        } else {
+            merge_patch(target.entry(key.clone()).or_insert(Value::Null), value);
+        }
+    }
 }
 
 /// A case with `previous.yaml` simulates a package rendered before, the way `kpt fn render` runs
