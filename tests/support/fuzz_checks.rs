@@ -134,16 +134,17 @@ pub fn resource_list(bytes: &[u8]) -> Result<(), String> {
     };
     // Written with the input text reused wherever the cut allows it, as `commands::krm` does.
     let mut reused = Vec::new();
-    krm::write_list(&list.items, &verbatim, &[], &mut reused).map_err(|e| format!("write_list: {e}"))?;
+    krm::write_list(&list.items, &verbatim, None, &[], &mut reused)
+        .map_err(|e| format!("write_list: {e}"))?;
     let back = reread("the list written with reused text", &reused)?;
     compare_items("written with reused text, then read", &list.items, &back.items)?;
     // Written fully re-serialized: the same items, and writing what was read gives the same text.
     let mut serialized = Vec::new();
-    krm::write_list(&list.items, &[], &[], &mut serialized).map_err(|e| format!("write_list: {e}"))?;
+    krm::write_list(&list.items, &[], None, &[], &mut serialized).map_err(|e| format!("write_list: {e}"))?;
     let back = reread("the re-serialized list", &serialized)?;
     compare_items("re-serialized, then read", &list.items, &back.items)?;
     let mut again = Vec::new();
-    krm::write_list(&back.items, &[], &[], &mut again).map_err(|e| format!("write_list: {e}"))?;
+    krm::write_list(&back.items, &[], None, &[], &mut again).map_err(|e| format!("write_list: {e}"))?;
     if again != serialized {
         return Err(format!(
             "serializing is not stable:\n--- first:\n{}\n--- second:\n{}",
