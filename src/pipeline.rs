@@ -185,6 +185,11 @@ pub fn process_config(mut items: Vec<Value>, config: &Config, raw: Option<&Value
                 model.certificates.len(),
                 model.routes.len() + usize::from(model.demo.is_some()),
             ))));
+            results.extend(
+                validate::general::cacerts_in_the_package(&model, &items)
+                    .into_iter()
+                    .map(|r| config.result(r)),
+            );
             // The whole package, hand-written objects and generated ones together (it only reads).
             results.extend(crate::analyze::analyze(&items, &config.instance, &config.spec));
             let severity = config.spec.analysis.user_objects;
