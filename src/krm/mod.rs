@@ -316,6 +316,24 @@ mod tests {
     }
 
     #[test]
+    fn keeps_unreadable_items_as_text() {
+        let text = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- apiVersion: v1\n  kind: A\n  metadata: {name: a}\n  x: .nan\n- null\n- apiVersion: v1\n  kind: B\n  metadata: {name: b}\nfunctionConfig: {kind: X}\n";
+        let list = ResourceList::parse_text(text, &Limits::default()).unwrap();
+        assert_eq!(list.items.len(), 1);
+        assert_eq!(list.function_config, Some(serde_json::json!({"kind": "X"})));
+        let kept: Vec<(usize, &str)> =
+            list.opaque.iter().map(|o| (o.index, &text[o.range.clone()])).collect();
+        assert_eq!(
+            kept,
+            [(0, "- apiVersion: v1\n  kind: A\n  metadata: {name: a}\n  x: .nan"), (1, "- null")]
+        );
+        // An item that may alias another cannot stand alone: the parse error stands.
+        let alias =
+            "kind: ResourceList\napiVersion: config.kubernetes.io/v1\nitems:\n- a: &x .nan\n- b: *x\n";
+        assert!(matches!(ResourceList::parse_text(alias, &Limits::default()), Err(Error::Yaml { .. })));
+    }
+
+    #[test]
     fn writes_results_only_when_present() {
         let mut rl = ResourceList::default();
         let mut out = Vec::new();
