@@ -352,3 +352,30 @@ fn eval_runs_the_image() {
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     assert_eq!(git(&pkg, &["status", "--porcelain"]), "", "the second eval changed nothing");
 }
+
+#[test]
+fn each_finding_is_shown_once() {
+    if !require("kpt", &["version"]) || !require("git", &["--version"]) {
+        return;
+    }
+    // An invalid package: kpt prints the results and the function's stderr; each error once.
+    let tmp = temp_dir("kpt-once");
+    let pkg = tmp.join("invalid-config");
+    copy_dir(&root().join("functions/mesh-ingress/examples/invalid-config"), &pkg);
+    let output = kpt(&["fn", "render", "--allow-exec", pkg.to_str().unwrap()], &tmp);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    for needle in
+        ["Referenced certificate not found", "unknown field \"mdoe\"", "cannot be validated with HTTP-01"]
+    {
+        assert_eq!(stderr.matches(needle).count(), 1, "{needle:?} once:\n{stderr}");
+    }
+    assert!(stderr.contains("nothing rendered: 4 error(s)"), "{stderr}");
+    // A package that renders with warnings (the gateway beside istiod): each warning once too.
+    let pkg = rendered_copy("platform-revision", "kpt-once-warnings");
+    let output = kpt(&["fn", "render", "--allow-exec", pkg.to_str().unwrap()], pkg.parent().unwrap());
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let needle = "is also the mesh root namespace";
+    assert_eq!(stderr.matches(needle).count(), 1, "{needle:?} once:\n{stderr}");
+}
