@@ -95,8 +95,11 @@ pub fn generate(
     mode: Mode,
 ) -> (Model, Vec<KrmResult>, Option<Vec<Generated>>) {
     let model = model::resolve(&config.instance, &config.spec);
-    let mut results: Vec<KrmResult> =
-        validate::validate(&model).into_iter().map(|r| config.result(r)).collect();
+    let mut results: Vec<KrmResult> = validate::validate(&model)
+        .into_iter()
+        .chain(config.notes.iter().cloned())
+        .map(|r| config.result(r))
+        .collect();
     if result::has_errors(&results) {
         return (model, results, None);
     }

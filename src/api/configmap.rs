@@ -308,6 +308,8 @@ pub fn decode(
         }
     }
     let get = |key: &str| data.get(key).map(String::as_str).filter(|v| !v.trim().is_empty());
+    let written = |key: &str| get(key).is_some();
+    let mut notes = Vec::new();
 
     let instance = match get("name") {
         Some(name) => {
@@ -410,7 +412,18 @@ pub fn decode(
             }),
             ..Default::default()
         });
-    } else if get("route53Region").is_some() || get("acmeServer").is_some() {
+    } else if get("route53Region").is_none() && get("acmeServer").is_none() {
+        // Without data.email the issuer is one that already exists (the key's documented meaning),
+        // which this form has no other way to say; what that needs is information, not a warning.
+        spec.issuers.push(Issuer { name: issuer.clone(), external: true, ..Default::default() });
+        let key = if written("issuer") { "data.issuer" } else { "data" };
+        notes.push(
+            KrmResult::info(format!(
+                "the certificate is signed by ClusterIssuer {issuer:?}, which must already exist in the cluster; set data.email to have an ACME ClusterIssuer of that name generated"
+            ))
+            .at(key, None),
+        );
+    } else {
         problems.push(Problem {
             path: "data.email".to_string(),
             message: "acmeServer and route53* configure a generated ACME issuer, which needs data.email"
@@ -450,7 +463,14 @@ pub fn decode(
     // Results about this config name the instance the user chose, not kpt's `function-input`.
     resource_ref.name = if instance.is_empty() { resource_ref.name } else { resource_ref.name.clone() };
     let written = data.keys().cloned().collect();
-    Ok(Config { instance, spec, source: ConfigSource::ConfigMap(PathMap { written }), resource_ref, file })
+    Ok(Config {
+        instance,
+        spec,
+        source: ConfigSource::ConfigMap(PathMap { written }),
+        resource_ref,
+        file,
+        notes,
+    })
 }
 
 #[cfg(test)]

@@ -51,6 +51,8 @@ pub struct Config {
     pub resource_ref: ResourceRef,
     /// The file the config was read from, when the orchestrator said.
     pub file: Option<File>,
+    /// What decoding found worth saying that is not a problem (spec field paths, like the rules').
+    pub notes: Vec<KrmResult>,
 }
 
 impl Config {
@@ -216,6 +218,7 @@ fn decode_mesh_ingress(
         source: ConfigSource::MeshIngress,
         resource_ref: resource_ref.clone(),
         file: file.clone(),
+        notes: Vec::new(),
     };
     if !problems.is_empty() {
         // Remove what is wrong and see whether the rest still reads, so the semantic rules can run too.
