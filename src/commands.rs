@@ -58,6 +58,20 @@ pub fn report(results: &[KrmResult], min: Severity, stderr: &mut dyn Write) {
     }
 }
 
+/// The one stderr line of KRM mode: how many errors and warnings the results hold, without their
+/// text (kpt prints that under Results), and how to see them where results are not shown.
+pub fn summary_line(results: &[KrmResult]) -> Option<String> {
+    let count = |severity: Severity| results.iter().filter(|r| r.severity == severity).count();
+    let (errors, warnings) = (count(Severity::Error), count(Severity::Warning));
+    let see = "listed in the ResourceList results (`mesh-ingress render CONFIG` prints them too)";
+    match (errors, warnings) {
+        (0, 0) => None,
+        (0, w) => Some(format!("{w} warning(s), {see}")),
+        (e, 0) => Some(format!("nothing rendered: {e} error(s), {see}")),
+        (e, w) => Some(format!("nothing rendered: {e} error(s) and {w} warning(s), {see}")),
+    }
+}
+
 /// KRM function mode: ResourceList in, ResourceList out.
 pub fn krm(
     input: &[u8],
@@ -68,11 +82,25 @@ pub fn krm(
     let text = io::decode_text(input, limits)?;
     let list = ResourceList::parse_text(text, limits)?;
     let segments = list.segments;
-    let Outcome { items, results, changes, origins } =
-        pipeline::process(list.items, list.function_config.as_ref(), Mode::Krm);
+    let function_config = list.function_config;
+    let Outcome { mut items, mut results, changes, mut origins } =
+        pipeline::process(list.items, function_config.as_ref(), Mode::Krm);
+    // Items this function could not read go back as they came, after the others.
+    results.extend(list.opaque.iter().map(|opaque| opaque.result(text)));
+    crate::krm::result::sort_results(&mut results);
+    let mut opaque_text: Vec<Option<&str>> = Vec::new();
+    for opaque in &list.opaque {
+        items.push(Value::Null);
+        origins.push(None);
+        opaque_text.push(text.get(opaque.range.clone()));
+    }
     let failed = crate::krm::result::has_errors(&results);
-    // kpt prints results itself; kustomize shows only stderr, so errors and warnings go there too.
-    report(&results, Severity::Warning, stderr);
+    // kpt prints the results itself, and also prints stderr: a finding written to both would be shown
+    // twice. stderr gets one line that counts them and says where they are (kustomize, which never
+    // prints results, shows that line, and `mesh-ingress render` shows every finding).
+    if let Some(line) = summary_line(&results) {
+        let _ = writeln!(stderr, "mesh-ingress: {line}");
+    }
     if changes.updated + changes.pruned > 0 {
         let _ = writeln!(
             stderr,
@@ -81,11 +109,13 @@ pub fn krm(
         );
     }
     // Items this function left alone go back as the text they came in (see krm::verbatim).
-    let verbatim: Vec<Option<&str>> = origins
+    let read = origins.len() - opaque_text.len();
+    let verbatim: Vec<Option<&str>> = origins[..read]
         .iter()
         .map(|origin| origin.and_then(|i| segments.get(i).cloned().flatten()).map(|range| &text[range]))
+        .chain(opaque_text)
         .collect();
-    crate::krm::write_list(&items, &verbatim, &results, stdout)?;
+    crate::krm::write_list(&items, &verbatim, function_config.as_ref(), &results, stdout)?;
     Ok(if failed { EXIT_CONFIG_ERROR } else { EXIT_OK })
 }
 
@@ -420,10 +450,15 @@ pub fn read_inputs(
 /// `render CONFIG [FILE...]`: the inputs plus the generated objects as a plain YAML stream. A FILE may
 /// be `-` (stdin) or a directory (its `*.yaml`/`*.yml` files). Local-config objects (the MeshIngress
 /// itself, Kptfiles) are left out, so the stream can be applied as is.
+///
+/// Every finding goes to stderr, info included (the object summary, the cluster prerequisites), since
+/// CI logs and Argo CD show nothing else; `quiet` leaves out the info ones. Errors always show.
+#[allow(clippy::too_many_arguments)]
 pub fn render(
     config_path: &Path,
     inputs: &[PathBuf],
     overrides: &Overrides,
+    quiet: bool,
     stdin: &mut dyn std::io::Read,
     limits: &Limits,
     stdout: &mut dyn Write,
@@ -433,7 +468,7 @@ pub fn render(
     overrides.apply(&mut config);
     let items = read_inputs(config_path, inputs, stdin, limits)?;
     let outcome = pipeline::process(items, Some(&config), Mode::Stream);
-    report(&outcome.results, Severity::Warning, stderr);
+    report(&outcome.results, if quiet { Severity::Warning } else { Severity::Info }, stderr);
     if outcome.failed() {
         return Ok(EXIT_CONFIG_ERROR);
     }

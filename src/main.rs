@@ -34,6 +34,10 @@ enum Command {
         /// Application's plugin parameters); --set still wins.
         #[arg(long)]
         argocd: bool,
+        /// Print only errors and warnings on stderr, not the info results (the object summary, the
+        /// cluster prerequisites).
+        #[arg(short, long)]
+        quiet: bool,
     },
     /// Check MeshIngress configs without rendering: each one as a render would, and all of them
     /// against each other (the clusters of one mesh share meshID, root CA issuer and trust domain,
@@ -90,8 +94,21 @@ fn main() {
     std::process::exit(code);
 }
 
+/// The error and its causes on one line. Our errors already print their cause (`cannot read X:
+/// No such file or directory (os error 2)`), so a cause whose text is already there is left out
+/// rather than repeated.
 fn one_line(error: &anyhow::Error) -> String {
-    error.chain().map(|e| e.to_string()).collect::<Vec<_>>().join(": ").replace('\n', " ")
+    let mut line = String::new();
+    for cause in error.chain().map(|e| e.to_string()) {
+        if line.contains(&cause) {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(&cause);
+    }
+    line.replace('\n', " ")
 }
 
 fn run() -> Result<i32> {
@@ -104,14 +121,23 @@ fn run() -> Result<i32> {
             let input = commands::read_limited(std::io::stdin(), "stdin", &limits)?;
             Ok(commands::krm(&input, &limits, stdout, stderr)?)
         }
-        Some(Command::Render { config, files, set, argocd }) => {
+        Some(Command::Render { config, files, set, argocd, quiet }) => {
             let mut overrides = Overrides::default();
             if argocd {
                 let vars = std::env::vars().collect();
                 overrides.values.extend(Overrides::from_argocd(&vars)?.values);
             }
             overrides.values.extend(Overrides::parse(&set)?.values);
-            Ok(commands::render(&config, &files, &overrides, &mut std::io::stdin(), &limits, stdout, stderr)?)
+            Ok(commands::render(
+                &config,
+                &files,
+                &overrides,
+                quiet,
+                &mut std::io::stdin(),
+                &limits,
+                stdout,
+                stderr,
+            )?)
         }
         Some(Command::Check { paths }) => Ok(commands::check(&paths, &limits, stdout, stderr)?),
         Some(Command::Graph { config, files, format, output, explain, set }) => {

@@ -95,8 +95,11 @@ pub fn generate(
     mode: Mode,
 ) -> (Model, Vec<KrmResult>, Option<Vec<Generated>>) {
     let model = model::resolve(&config.instance, &config.spec);
-    let mut results: Vec<KrmResult> =
-        validate::validate(&model).into_iter().map(|r| config.result(r)).collect();
+    let mut results: Vec<KrmResult> = validate::validate(&model)
+        .into_iter()
+        .chain(config.notes.iter().cloned())
+        .map(|r| config.result(r))
+        .collect();
     if result::has_errors(&results) {
         return (model, results, None);
     }
@@ -185,6 +188,11 @@ pub fn process_config(mut items: Vec<Value>, config: &Config, raw: Option<&Value
                 model.certificates.len(),
                 model.routes.len() + usize::from(model.demo.is_some()),
             ))));
+            results.extend(
+                validate::general::cacerts_in_the_package(&model, &items)
+                    .into_iter()
+                    .map(|r| config.result(r)),
+            );
             // The whole package, hand-written objects and generated ones together (it only reads).
             results.extend(crate::analyze::analyze(&items, &config.instance, &config.spec));
             let severity = config.spec.analysis.user_objects;

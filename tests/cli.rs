@@ -110,14 +110,13 @@ fn config_errors_exit_1_with_results_and_stderr_lines() {
     assert!(stdout.contains("kind: ResourceList"), "the ResourceList is still written");
     assert!(stdout.contains("severity: error"));
     assert!(stdout.contains("path: spec.gateways[0].scope"));
+    // kpt prints the results and stderr both: stderr only counts them, so each finding shows once.
     let stderr = text(&output.stderr);
-    assert!(
-        stderr
-            .lines()
-            .any(|l| l
-                .starts_with("mesh-ingress: error: spec.gateways[0].scope: unsupported value \"publik\"")),
-        "{stderr}"
+    assert_eq!(
+        stderr,
+        "mesh-ingress: nothing rendered: 1 error(s) and 1 warning(s), listed in the ResourceList results (`mesh-ingress render CONFIG` prints them too)\n"
     );
+    assert!(!stderr.contains("publik"), "{stderr}");
 }
 
 #[test]
@@ -319,4 +318,72 @@ fn check_validates_the_clusters_of_a_mesh_together_and_renders_nothing() {
         &run(&["check", dir.join("empty").to_str().unwrap()], b""),
         "no MeshIngress config found",
     );
+}
+
+#[test]
+fn render_prints_findings_on_stderr_and_quiet_leaves_out_info() {
+    let dir = temp_dir("render-findings");
+    let config = dir.join("mesh-ingress.yaml");
+    // targetType with no AWS provider: a warning; the object summary: information.
+    write(
+        &config,
+        &CONFIG.replace("{name: external}", "{name: external, loadBalancer: {targetType: instance}}"),
+    );
+    let output = run(&["render", config.to_str().unwrap()], b"");
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("mesh-ingress: info: MeshIngress \"cli\": "), "{stderr}");
+    assert!(
+        stderr.contains("mesh-ingress: warning: spec.gateways[0].loadBalancer.targetType: loadBalancer.targetType has no effect with provider none"),
+        "{stderr}"
+    );
+    let quiet = run(&["render", "--quiet", config.to_str().unwrap()], b"");
+    assert_eq!(quiet.status.code(), Some(0));
+    let quiet_stderr = text(&quiet.stderr);
+    assert!(!quiet_stderr.contains("info:"), "{quiet_stderr}");
+    assert!(quiet_stderr.contains("warning: spec.gateways[0].loadBalancer.targetType"), "{quiet_stderr}");
+    assert_eq!(quiet.stdout, output.stdout, "--quiet changes only stderr");
+    // Errors always show, each once, with its IST code said once.
+    write(&config, &CONFIG.replace("{name: external}", "{name: External}"));
+    let failed = run(&["render", "-q", config.to_str().unwrap()], b"");
+    assert_eq!(failed.status.code(), Some(1));
+    assert!(text(&failed.stderr).contains("error: spec.gateways[0].name: gateway name \"External\""));
+}
+
+#[test]
+fn a_missing_file_names_its_cause_once() {
+    let output = run(&["render", "/nonexistent/mesh-ingress.yaml"], b"");
+    assert_bad_input(&output, "cannot read /nonexistent/mesh-ingress.yaml: No such file or directory");
+    assert_eq!(text(&output.stderr).matches("os error 2").count(), 1, "{}", text(&output.stderr));
+}
+
+#[test]
+fn krm_output_is_a_complete_input() {
+    let items = "- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: keep, namespace: shop}\n";
+    let first = run(&[], resource_list(items).as_bytes());
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first.stderr));
+    let stdout = text(&first.stdout);
+    assert!(stdout.contains("\nfunctionConfig:\n  apiVersion: mesh-ingress.dev/v1alpha1\n"), "{stdout}");
+    // `mesh-ingress < in | mesh-ingress`: the output is accepted and is a fixed point.
+    let second = run(&[], &first.stdout);
+    assert_eq!(second.status.code(), Some(0), "{}", text(&second.stderr));
+    assert_eq!(text(&second.stdout), stdout);
+}
+
+#[test]
+fn items_kpt_accepts_but_the_function_cannot_read_pass_through() {
+    for value in [".nan", "1e400", "!!binary /w=="] {
+        let items = format!(
+            "- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: odd\n    annotations:\n      internal.config.kubernetes.io/path: 'odd.yaml'\n  data: {{a: {value}}}\n- null\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {{name: keep, namespace: shop}}\n"
+        );
+        let output = run(&[], resource_list(&items).as_bytes());
+        assert_eq!(output.status.code(), Some(0), "{value}: {}", text(&output.stderr));
+        let stdout = text(&output.stdout);
+        assert!(stdout.contains(&format!("  data: {{a: {value}}}\n")), "{value} kept as written: {stdout}");
+        assert!(stdout.contains("\n- null\n"), "{stdout}");
+        assert!(stdout.contains("name: keep") && stdout.contains("kind: Deployment"), "the rest renders");
+        assert!(stdout.contains("items[0] is passed through untouched"), "{stdout}");
+        assert!(stdout.contains("path: odd.yaml"), "the warning names the file: {stdout}");
+        assert_eq!(text(&output.stderr).lines().count(), 1, "one counting line: {}", text(&output.stderr));
+    }
 }

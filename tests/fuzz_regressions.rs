@@ -92,7 +92,7 @@ fn every_target_has_a_corpus_and_a_fuzz_target() {
 /// its comments and flow style) as `functionConfig`.
 fn resource_list_text(items: &[Value], config_text: &str) -> String {
     let mut out = Vec::new();
-    mesh_ingress::krm::write_list(items, &[], &[], &mut out).unwrap();
+    mesh_ingress::krm::write_list(items, &[], None, &[], &mut out).unwrap();
     let mut text = String::from_utf8(out).unwrap();
     text.push_str("functionConfig:\n");
     for line in config_text.lines().filter(|l| l.trim() != "---") {

@@ -352,3 +352,50 @@ fn eval_runs_the_image() {
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     assert_eq!(git(&pkg, &["status", "--porcelain"]), "", "the second eval changed nothing");
 }
+
+#[test]
+fn each_finding_is_shown_once() {
+    if !require("kpt", &["version"]) || !require("git", &["--version"]) {
+        return;
+    }
+    // An invalid package: kpt prints the results and the function's stderr; each error once.
+    let tmp = temp_dir("kpt-once");
+    let pkg = tmp.join("invalid-config");
+    copy_dir(&root().join("functions/mesh-ingress/examples/invalid-config"), &pkg);
+    let output = kpt(&["fn", "render", "--allow-exec", pkg.to_str().unwrap()], &tmp);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    for needle in
+        ["Referenced certificate not found", "unknown field \"mdoe\"", "cannot be validated with HTTP-01"]
+    {
+        assert_eq!(stderr.matches(needle).count(), 1, "{needle:?} once:\n{stderr}");
+    }
+    assert!(stderr.contains("nothing rendered: 4 error(s)"), "{stderr}");
+    // A package that renders with warnings (the gateway beside istiod): each warning once too.
+    let pkg = rendered_copy("platform-revision", "kpt-once-warnings");
+    let args = ["fn", "render", "--allow-exec", "--truncate-output=false", pkg.to_str().unwrap()];
+    let output = kpt(&args, pkg.parent().unwrap());
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let needle = "is also the mesh root namespace";
+    assert_eq!(stderr.matches(needle).count(), 1, "{needle:?} once:\n{stderr}");
+}
+
+#[test]
+fn items_the_function_cannot_read_stay_as_written() {
+    if !require("kpt", &["version"]) || !require("git", &["--version"]) {
+        return;
+    }
+    // kpt (kyaml) reads these; the function cannot hold them as JSON, so it passes them through.
+    let pkg = rendered_copy("platform-revision", "kpt-unreadable");
+    let odd = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: odd\n  namespace: default\ndata:\n  nan: .nan\n  big: 1e400\n";
+    std::fs::write(pkg.join("odd.yaml"), odd).unwrap();
+    commit(&pkg, "odd values");
+    let args = ["fn", "render", "--allow-exec", "--truncate-output=false", pkg.to_str().unwrap()];
+    let output = kpt(&args, pkg.parent().unwrap());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stderr.contains("is passed through untouched and unchecked"), "{stderr}");
+    assert_eq!(std::fs::read_to_string(pkg.join("odd.yaml")).unwrap(), odd);
+    assert_eq!(git(&pkg, &["status", "--porcelain"]), "", "nothing changed");
+}

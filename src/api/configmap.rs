@@ -127,13 +127,42 @@ pub const KEYS: &[Key] = &[
     },
 ];
 
+/// Keys whose value is a boolean: an unquoted `true` (which YAML reads as a boolean) is what they mean.
+const BOOLEAN_KEYS: &[&str] = &["externalDNS", "meshWideMTLS", "demoApp"];
+
 /// Maps spec field paths back to the ConfigMap key they came from.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct PathMap;
+pub struct PathMap {
+    /// The `data` keys the user wrote; a finding about a default is not blamed on a key left unset.
+    pub written: Vec<String>,
+}
+
+/// Where a finding about a ConfigMap config points.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Origin {
+    /// `data.<key>`, a key the user wrote (or `metadata.*`/`data.*` paths as they are).
+    Written(String),
+    /// A spec field filled from the default of `data.<key>`, which the user did not set.
+    Default(&'static str),
+    /// A spec field no key sets.
+    Derived(String),
+}
 
 impl PathMap {
     /// `data.<key>` for a spec path derived from a key; otherwise the spec path, marked as derived.
     pub fn translate(&self, path: &str) -> String {
+        match self.origin(path) {
+            Origin::Written(path) | Origin::Derived(path) => path,
+            Origin::Default(_) => "data".to_string(),
+        }
+    }
+
+    /// Where a spec path came from: a key the user wrote, a default, or neither.
+    pub fn origin(&self, path: &str) -> Origin {
+        // The instance name is `data.name`; kpt's `function-input` name is never used.
+        if path == "metadata.name" {
+            return Origin::Written("data.name".to_string());
+        }
         let mut best: Option<(&str, usize)> = None;
         for key in KEYS {
             for prefix in key.spec_paths {
@@ -147,10 +176,23 @@ impl PathMap {
             }
         }
         match best {
-            Some((key, _)) => format!("data.{key}"),
-            None if path.starts_with("data.") || path.starts_with("metadata.") => path.to_string(),
-            None => format!("{path} (derived from the ConfigMap)"),
+            // Without `data.certificate`, the certificate is named after `data.name`.
+            Some(("certificate", _)) if !self.is_written("certificate") => {
+                Origin::Written("data.name".to_string())
+            }
+            Some((key, _)) if self.is_written(key) || self.written.is_empty() => {
+                Origin::Written(format!("data.{key}"))
+            }
+            Some((key, _)) => Origin::Default(key),
+            None if path.starts_with("data.") || path.starts_with("metadata.") => {
+                Origin::Written(path.to_string())
+            }
+            None => Origin::Derived(format!("{path} (derived from the ConfigMap)")),
         }
+    }
+
+    fn is_written(&self, key: &str) -> bool {
+        self.written.iter().any(|k| k == key)
     }
 }
 
@@ -215,9 +257,21 @@ pub fn decode(
             for (key, value) in map {
                 let text = match value {
                     Value::String(s) => s.clone(),
-                    // kpt writes every value as a string; accept plain scalars typed by YAML too.
-                    Value::Bool(b) => b.to_string(),
-                    Value::Number(n) => n.to_string(),
+                    // kpt writes every value as a string; an unquoted `true` on a yes/no key means it.
+                    Value::Bool(b) if BOOLEAN_KEYS.contains(&key.as_str()) => b.to_string(),
+                    // Elsewhere YAML turned text into something else (`name: y`, `gateway: 12e3`).
+                    other @ (Value::Bool(_) | Value::Number(_)) => {
+                        problems.push(Problem {
+                            path: format!("data.{key}"),
+                            message: format!(
+                                "expected a string, found {}; quote it ({key}: \"...\")",
+                                super::decode::what_yaml_made(other)
+                            ),
+                            value: Some(other.clone()),
+                            suggestion: None,
+                        });
+                        continue;
+                    }
                     other => {
                         problems.push(Problem {
                             path: format!("data.{key}"),
@@ -254,9 +308,29 @@ pub fn decode(
         }
     }
     let get = |key: &str| data.get(key).map(String::as_str).filter(|v| !v.trim().is_empty());
+    let written = |key: &str| get(key).is_some();
+    let mut notes = Vec::new();
 
     let instance = match get("name") {
-        Some(name) => name.trim().to_string(),
+        Some(name) => {
+            // Checked here, where the key is known: every generated name (the certificate's
+            // `<name>-tls` among them) is built from it, so a bad name would be reported again and
+            // again under keys the user never set.
+            let name = name.trim();
+            if let Err(reason) = crate::validate::names::dns1123_label(name) {
+                problems.push(Problem {
+                    path: "data.name".to_string(),
+                    message: format!("instance name {name:?} is not valid: {reason}"),
+                    value: Some(Value::String(name.to_string())),
+                    suggestion: None,
+                });
+            }
+            name.to_string()
+        }
+        // A non-string value was reported above.
+        None if config.pointer("/data/name").is_some_and(|v| v.is_boolean() || v.is_number()) => {
+            String::new()
+        }
         None => {
             problems.push(Problem {
                 path: "data.name".to_string(),
@@ -338,7 +412,18 @@ pub fn decode(
             }),
             ..Default::default()
         });
-    } else if get("route53Region").is_some() || get("acmeServer").is_some() {
+    } else if get("route53Region").is_none() && get("acmeServer").is_none() {
+        // Without data.email the issuer is one that already exists (the key's documented meaning),
+        // which this form has no other way to say; what that needs is information, not a warning.
+        spec.issuers.push(Issuer { name: issuer.clone(), external: true, ..Default::default() });
+        let key = if written("issuer") { "data.issuer" } else { "data" };
+        notes.push(
+            KrmResult::info(format!(
+                "the certificate is signed by ClusterIssuer {issuer:?}, which must already exist in the cluster; set data.email to have an ACME ClusterIssuer of that name generated"
+            ))
+            .at(key, None),
+        );
+    } else {
         problems.push(Problem {
             path: "data.email".to_string(),
             message: "acmeServer and route53* configure a generated ACME issuer, which needs data.email"
@@ -377,7 +462,15 @@ pub fn decode(
     let mut resource_ref = resource_ref.clone();
     // Results about this config name the instance the user chose, not kpt's `function-input`.
     resource_ref.name = if instance.is_empty() { resource_ref.name } else { resource_ref.name.clone() };
-    Ok(Config { instance, spec, source: ConfigSource::ConfigMap(PathMap), resource_ref, file })
+    let written = data.keys().cloned().collect();
+    Ok(Config {
+        instance,
+        spec,
+        source: ConfigSource::ConfigMap(PathMap { written }),
+        resource_ref,
+        file,
+        notes,
+    })
 }
 
 #[cfg(test)]
@@ -438,7 +531,7 @@ mod tests {
 
     #[test]
     fn translates_spec_paths_to_keys() {
-        let map = PathMap;
+        let map = PathMap::default();
         assert_eq!(map.translate("spec.certificates[0].dnsNames[1]"), "data.domains");
         assert_eq!(
             map.translate("spec.issuers[0].acme.solvers[0].dns01.route53.region"),

@@ -255,17 +255,36 @@ fn article(json_type: &str) -> String {
 }
 
 fn type_problem(path: &str, expected: &str, value: &Value) -> Problem {
-    let mut message = if value.is_null() {
+    let message = if value.is_null() {
         // `key:` with nothing after it (or `~`) reads as null; "found null null" would say it twice.
         format!("expected {expected}, found null (the key has no value; give it one or remove the key)")
+    } else if expected.contains("string") && (value.is_boolean() || value.is_number()) {
+        // YAML 1.1 reads unquoted yes/no/on/off/y/n as booleans and 0123 or 12e3 as numbers; say what
+        // the text became and how to keep it as text.
+        format!("expected {expected}, found {}; quote it to keep it as text", what_yaml_made(value))
     } else {
         format!("expected {expected}, found {} {}", type_name(value), show(value))
     };
-    // YAML 1.1 reads unquoted yes/no/on/off/y/n as booleans and 0123 as octal; say how to keep text.
-    if expected.contains("string") && (value.is_boolean() || value.is_number()) {
-        message.push_str("; quote the value to keep it as text");
-    }
     Problem { path: path.to_string(), message, value: Some(value.clone()), suggestion: None }
+}
+
+/// What YAML made of an unquoted scalar, with the spellings that read that way, for a message about a
+/// value that should have been text: `the boolean true (YAML reads unquoted y, yes, on and true as
+/// true)`. The parser keeps only the value, so the spellings are listed rather than quoted.
+pub fn what_yaml_made(value: &Value) -> String {
+    match value {
+        Value::Bool(true) => {
+            "the boolean true (YAML reads an unquoted y, yes, on or true as true)".to_string()
+        }
+        Value::Bool(false) => {
+            "the boolean false (YAML reads an unquoted n, no, off or false as false)".to_string()
+        }
+        Value::Number(n) if n.is_f64() => {
+            format!("the number {n} (YAML reads an unquoted 12e3 or 1.5 as a number)")
+        }
+        Value::Number(n) => format!("the integer {n} (YAML reads unquoted digits as a number)"),
+        other => format!("{} {}", type_name(other), show(other)),
+    }
 }
 
 fn enum_problem(path: &str, value: &Value, options: &[Value]) -> Problem {
@@ -433,9 +452,12 @@ mod tests {
         assert!(lines.contains(&"spec.port: 70000 is out of range, expected 1-65535".to_string()));
         assert!(lines.iter().any(|l| l.starts_with("spec.opt.nmae: unknown field")));
         assert!(lines.contains(&"spec.opt.name: required field \"name\" is missing".to_string()));
-        assert!(lines.iter().any(|l| l.starts_with("spec.list[1].name: expected a string, found integer 3")));
+        assert!(
+            lines.iter().any(|l| l.starts_with("spec.list[1].name: expected a string, found the integer 3"))
+        );
         assert!(lines.iter().any(|l| {
-            l.starts_with("spec.labels[\"kubernetes.io/os\"]: expected a string, found boolean true; quote")
+            l.starts_with("spec.labels[\"kubernetes.io/os\"]: expected a string, found the boolean true (YAML reads an unquoted y")
+                && l.ends_with("; quote it to keep it as text")
         }));
         assert_eq!(problems.len(), 7, "{lines:#?}");
     }

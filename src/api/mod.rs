@@ -51,6 +51,8 @@ pub struct Config {
     pub resource_ref: ResourceRef,
     /// The file the config was read from, when the orchestrator said.
     pub file: Option<File>,
+    /// What decoding found worth saying that is not a problem (spec field paths, like the rules').
+    pub notes: Vec<KrmResult>,
 }
 
 impl Config {
@@ -65,6 +67,18 @@ impl Config {
     /// A result about this config.
     pub fn result(&self, result: KrmResult) -> KrmResult {
         let mut result = result.about(self.resource_ref.clone()).in_file(self.file.clone());
+        let origin = match (&self.source, result.field.as_ref()) {
+            (ConfigSource::ConfigMap(map), Some(field)) => Some(map.origin(&field.path)),
+            _ => None,
+        };
+        if let Some(configmap::Origin::Default(key)) = origin {
+            // About a default the user did not choose: said as such, at `data`, and a warning
+            // becomes information (setting the key is how to act on it).
+            result.message = format!("{} (the default of data.{key}, which is not set)", result.message);
+            if result.severity == crate::krm::result::Severity::Warning {
+                result.severity = crate::krm::result::Severity::Info;
+            }
+        }
         if let Some(field) = result.field.as_mut() {
             field.path = self.display_path(&field.path);
         }
@@ -161,6 +175,19 @@ fn decode_mesh_ingress(
     }
     let instance = match config.pointer("/metadata/name") {
         Some(Value::String(name)) if !name.is_empty() => name.clone(),
+        // `name: y` or `name: 12e3`: there is a name, but YAML did not read it as text.
+        Some(other @ (Value::Bool(_) | Value::Number(_))) => {
+            problems.push(Problem {
+                path: "metadata.name".to_string(),
+                message: format!(
+                    "expected a string, found {}; quote it (name: \"...\")",
+                    decode::what_yaml_made(other)
+                ),
+                value: Some(other.clone()),
+                suggestion: None,
+            });
+            String::new()
+        }
         other => {
             problems.push(Problem {
                 path: "metadata.name".to_string(),
@@ -191,6 +218,7 @@ fn decode_mesh_ingress(
         source: ConfigSource::MeshIngress,
         resource_ref: resource_ref.clone(),
         file: file.clone(),
+        notes: Vec::new(),
     };
     if !problems.is_empty() {
         // Remove what is wrong and see whether the rest still reads, so the semantic rules can run too.

@@ -40,6 +40,42 @@ pub struct ResourceList {
     /// Where each item's text is in the input, when it can be written back as is
     /// (see [`verbatim`]); empty for lists not parsed from text.
     pub segments: Vec<Option<Range<usize>>>,
+    /// Items this function cannot read but kpt accepts (a `.nan` or `1e400` value, a `!!binary`
+    /// value that is not UTF-8, a null item): never processed, written back as their text.
+    pub opaque: Vec<Opaque>,
+}
+
+/// An input item kept only as its text (see [`ResourceList::opaque`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Opaque {
+    /// Its position among all input items.
+    pub index: usize,
+    /// Where its text is in the input.
+    pub range: Range<usize>,
+    /// Why it could not be read.
+    pub reason: String,
+}
+
+impl Opaque {
+    /// The warning that says the item was passed through unread, naming its file when its text does.
+    pub fn result(&self, text: &str) -> KrmResult {
+        let item = text.get(self.range.clone()).unwrap_or_default();
+        let annotation = |key: &str| {
+            item.lines().find_map(|line| {
+                let value = line.trim().strip_prefix(key)?.strip_prefix(':')?.trim();
+                Some(value.trim_matches(['\'', '"']).to_string())
+            })
+        };
+        let file = annotation(object::PATH_ANNOTATION).map(|path| result::File {
+            path,
+            index: annotation(object::INDEX_ANNOTATION).and_then(|i| i.parse().ok()).unwrap_or(0),
+        });
+        KrmResult::warning(format!(
+            "items[{}] is passed through untouched and unchecked: mesh-ingress cannot read it ({})",
+            self.index, self.reason
+        ))
+        .in_file(file)
+    }
 }
 
 #[derive(Serialize)]
@@ -48,6 +84,8 @@ struct ResourceListOut<'a> {
     api_version: &'static str,
     kind: &'static str,
     items: &'a [Value],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    function_config: Option<&'a Value>,
     #[serde(skip_serializing_if = "<[KrmResult]>::is_empty")]
     results: &'a [KrmResult],
 }
@@ -58,8 +96,58 @@ impl ResourceList {
         Self::parse_text(io::decode_text(bytes, limits)?, limits)
     }
 
-    /// Parse a ResourceList from text, recording where each item's text is.
+    /// Parse a ResourceList from text, recording where each item's text is. Items that cannot be
+    /// read as JSON-like values but that kpt accepts are kept as text (see [`Self::opaque`]).
     pub fn parse_text(text: &str, limits: &Limits) -> Result<Self, Error> {
+        match Self::parse_strict(text, limits) {
+            Ok(list) => Ok(list),
+            Err(error @ (Error::Yaml { .. } | Error::NotResourceList(_))) => {
+                Self::parse_tolerant(text, limits).ok_or(error)
+            }
+            Err(error) => Err(error),
+        }
+    }
+
+    /// Read each item on its own, keeping those that cannot be read as text. `None` when the layout
+    /// cannot be cut into items safely or the rest of the list is unreadable too.
+    fn parse_tolerant(text: &str, limits: &Limits) -> Option<Self> {
+        let ranges = verbatim::segment(text)?;
+        let (first, last) = (ranges.first()?.start, ranges.last()?.end);
+        // Everything but the items: the header, functionConfig and whatever follows.
+        let rest = format!("{}{}", &text[..first], &text[last..]);
+        let mut list = Self::from_value(io::parse_document(&rest, "stdin", limits).ok()?).ok()?;
+        if !list.items.is_empty() {
+            return None;
+        }
+        for (index, range) in ranges.into_iter().enumerate() {
+            let segment = &text[range.clone()];
+            match io::parse_document(segment, "stdin", limits) {
+                Ok(Value::Array(mut one)) if one.len() == 1 => {
+                    let item = one.remove(0);
+                    if item.is_object() {
+                        list.segments.push(verbatim::reusable(segment, &item, limits).then_some(range));
+                        list.items.push(item);
+                    } else {
+                        let reason = format!("it is a {}, not a Kubernetes object", type_name(&item));
+                        list.opaque.push(Opaque { index, range, reason });
+                    }
+                }
+                // An alias may name an anchor in another item: that text cannot stand alone.
+                Err(_) if segment.contains('*') => return None,
+                Err(Error::Yaml { message, .. }) => {
+                    // The position is within the item's own text, which would mislead; the parser's
+                    // advice is about its Rust options.
+                    let reason = message.split(" at line ").next().unwrap_or(&message);
+                    let reason = reason.split(". If you").next().unwrap_or(reason).to_string();
+                    list.opaque.push(Opaque { index, range, reason });
+                }
+                _ => return None,
+            }
+        }
+        Some(list)
+    }
+
+    fn parse_strict(text: &str, limits: &Limits) -> Result<Self, Error> {
         let docs = io::parse_documents(text, "stdin", limits)?;
         let doc = match docs.len() {
             0 => return Err(Error::EmptyInput),
@@ -116,15 +204,16 @@ impl ResourceList {
             None | Some(Value::Null) => None,
             Some(config) => Some(config),
         };
-        Ok(ResourceList { items, function_config, results: Vec::new(), segments: Vec::new() })
+        Ok(ResourceList { items, function_config, ..Default::default() })
     }
 
-    /// Write the ResourceList (items and results) as block YAML.
+    /// Write the ResourceList (items, the function config as received, and results) as block YAML.
     pub fn write(&self, out: &mut dyn std::io::Write) -> Result<(), Error> {
         let doc = ResourceListOut {
             api_version: RESOURCE_LIST_API_VERSION,
             kind: RESOURCE_LIST_KIND,
             items: &self.items,
+            function_config: self.function_config.as_ref(),
             results: &self.results,
         };
         io::write_yaml(&doc, out)
@@ -134,10 +223,13 @@ impl ResourceList {
 /// Write a ResourceList whose items are either reused input text (`Some`) or serialized (`None`).
 ///
 /// Items are written one by one as entries of a block sequence at column 0, the layout kpt and
-/// kustomize use, so text reused from the input lands exactly where it was.
+/// kustomize use, so text reused from the input lands exactly where it was. The `function_config`
+/// goes back as it came in, as kyaml's framework and the kpt SDK do, so the output is itself a
+/// complete input: `mesh-ingress < in | mesh-ingress` renders the same again.
 pub fn write_list(
     items: &[Value],
     verbatim: &[Option<&str>],
+    function_config: Option<&Value>,
     results: &[KrmResult],
     out: &mut dyn Write,
 ) -> Result<(), Error> {
@@ -166,6 +258,11 @@ pub fn write_list(
             put(&mut w, line.as_bytes())?;
             put(&mut w, b"\n")?;
         }
+    }
+    if let Some(function_config) = function_config {
+        let mut wrapper = serde_json::Map::new();
+        wrapper.insert("functionConfig".to_string(), function_config.clone());
+        put(&mut w, io::to_yaml(&Value::Object(wrapper))?.as_bytes())?;
     }
     if !results.is_empty() {
         #[derive(Serialize)]
@@ -216,6 +313,24 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.to_string().contains("items[0]"), "{err}");
+    }
+
+    #[test]
+    fn keeps_unreadable_items_as_text() {
+        let text = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- apiVersion: v1\n  kind: A\n  metadata: {name: a}\n  x: .nan\n- null\n- apiVersion: v1\n  kind: B\n  metadata: {name: b}\nfunctionConfig: {kind: X}\n";
+        let list = ResourceList::parse_text(text, &Limits::default()).unwrap();
+        assert_eq!(list.items.len(), 1);
+        assert_eq!(list.function_config, Some(serde_json::json!({"kind": "X"})));
+        let kept: Vec<(usize, &str)> =
+            list.opaque.iter().map(|o| (o.index, &text[o.range.clone()])).collect();
+        assert_eq!(
+            kept,
+            [(0, "- apiVersion: v1\n  kind: A\n  metadata: {name: a}\n  x: .nan"), (1, "- null")]
+        );
+        // An item that may alias another cannot stand alone: the parse error stands.
+        let alias =
+            "kind: ResourceList\napiVersion: config.kubernetes.io/v1\nitems:\n- a: &x .nan\n- b: *x\n";
+        assert!(matches!(ResourceList::parse_text(alias, &Limits::default()), Err(Error::Yaml { .. })));
     }
 
     #[test]

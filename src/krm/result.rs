@@ -174,7 +174,8 @@ impl KrmResult {
             line.push_str(": ");
         }
         line.push_str(&self.message);
-        if let Some(code) = self.analyzer_code() {
+        // Many messages name their code already ("... (IST0106)"); say it once.
+        if let Some(code) = self.analyzer_code().filter(|code| !self.message.contains(code)) {
             line.push_str(&format!(" [{code}]"));
         }
         if let Some(file) = &self.file {
@@ -231,6 +232,8 @@ mod tests {
     fn line_is_single_line_and_carries_code() {
         let r = KrmResult::error("two\nlines").at("spec.x", None).code("IST0145");
         assert_eq!(r.to_line(), "error: spec.x: two lines [IST0145]");
+        let named = KrmResult::warning("no TLS here (IST0106); drop it").code("IST0106");
+        assert_eq!(named.to_line(), "warning: no TLS here (IST0106); drop it");
     }
 
     #[test]

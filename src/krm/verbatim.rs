@@ -43,7 +43,7 @@ fn lines_from(text: &str, from: usize) -> impl Iterator<Item = (usize, &str)> {
 }
 
 /// Cut the `items:` block sequence at its column-0 dashes.
-fn segment(text: &str) -> Option<Vec<Range<usize>>> {
+pub(crate) fn segment(text: &str) -> Option<Vec<Range<usize>>> {
     let mut lines = lines_from(text, 0);
     // The top-level `items:` key, followed by nothing but an optional comment.
     let (items_line_start, items_line) = lines.find(|(_, line)| {
@@ -77,7 +77,7 @@ fn segment(text: &str) -> Option<Vec<Range<usize>>> {
     Some(ranges)
 }
 
-fn reusable(segment: &str, item: &Value, limits: &Limits) -> bool {
+pub(crate) fn reusable(segment: &str, item: &Value, limits: &Limits) -> bool {
     // A cheap check that the cut is aligned: the segment names its item.
     let name = object::name(item);
     let kind = object::kind(item);

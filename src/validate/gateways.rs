@@ -398,7 +398,34 @@ fn load_balancer(gateway: &GatewayModel, f: &mut Findings) {
     if lb.alb.is_some() && lb.provider != Provider::AwsAlb {
         f.error(format!("{path}.alb"), None, "loadBalancer.alb is used only with provider aws-alb");
     }
+    no_effect_with_provider(&path, lb, f);
     static_address(&gateway.path, &gateway.spec, f);
+}
+
+/// Settings only one provider reads, set (away from their defaults) with another provider: they
+/// would be dropped silently, so say so.
+pub fn no_effect_with_provider(path: &str, lb: &crate::api::v1alpha1::LoadBalancer, f: &mut Findings) {
+    let defaults = crate::api::v1alpha1::LoadBalancer::default();
+    let provider = lb.provider.as_str();
+    let aws = matches!(lb.provider, Provider::AwsNlb | Provider::AwsAlb);
+    if !aws && lb.target_type != defaults.target_type {
+        f.warning(
+            format!("{path}.targetType"),
+            text(lb.target_type.as_str()),
+            format!(
+                "loadBalancer.targetType has no effect with provider {provider}: only the AWS providers (aws-nlb, aws-alb) read it; remove it or choose an AWS provider"
+            ),
+        );
+    }
+    if lb.provider != Provider::AwsNlb && lb.cross_zone != defaults.cross_zone {
+        f.warning(
+            format!("{path}.crossZone"),
+            Some(serde_json::Value::Bool(lb.cross_zone)),
+            format!(
+                "loadBalancer.crossZone has no effect with provider {provider}: only aws-nlb reads it; remove it or choose provider aws-nlb"
+            ),
+        );
+    }
 }
 
 /// A static load balancer address, checked against what each provider accepts (the AWS Load

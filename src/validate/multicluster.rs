@@ -94,6 +94,11 @@ fn multicluster(model: &Model, f: &mut Findings) {
         }
         super::gateways::service_ports(&format!("{ew_path}.service"), &ew.service, &workload.ports, f);
         super::gateways::static_address(&ew_path, &workload.gateway, f);
+        super::gateways::no_effect_with_provider(
+            &format!("{ew_path}.loadBalancer"),
+            &workload.gateway.load_balancer,
+            f,
+        );
         // With a rendered control plane this is an error (validate::control_plane).
         if effective_service_type(&workload.gateway) != ServiceType::LoadBalancer
             && ew.service.type_.is_some()
