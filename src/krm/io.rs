@@ -136,6 +136,9 @@ pub fn decode_text<'a>(bytes: &'a [u8], limits: &Limits) -> Result<&'a str, Erro
     std::str::from_utf8(bytes).map_err(|e| Error::NotUtf8 { offset: e.valid_up_to() })
 }
 
+/// How a parse error caused by a safety limit (nesting, nodes, aliases, size) begins.
+pub const SAFETY_LIMIT: &str = "input exceeds a safety limit";
+
 /// A parse error on one line; when a safety limit stopped the parser, which limit, in the user's
 /// terms, rather than the parser's internal counter names.
 fn parse_message(error: &serde_saphyr::Error, limits: &Limits) -> String {
@@ -176,9 +179,9 @@ fn parse_message(error: &serde_saphyr::Error, limits: &Limits) -> String {
     };
     match (limit, inner.location()) {
         (Some(limit), Some(at)) => {
-            format!("input exceeds a safety limit: {limit} (line {}, column {})", at.line(), at.column())
+            format!("{SAFETY_LIMIT}: {limit} (line {}, column {})", at.line(), at.column())
         }
-        (Some(limit), None) => format!("input exceeds a safety limit: {limit}"),
+        (Some(limit), None) => format!("{SAFETY_LIMIT}: {limit}"),
         (None, at) => match key_problem(&inner.to_string()) {
             // Items are read into JSON values, so the only strings the reader is ever asked for are
             // mapping keys; serde's own wording ("use Option<String>") would point at Rust, not YAML.

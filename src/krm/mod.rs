@@ -101,6 +101,8 @@ impl ResourceList {
     pub fn parse_text(text: &str, limits: &Limits) -> Result<Self, Error> {
         match Self::parse_strict(text, limits) {
             Ok(list) => Ok(list),
+            // A safety limit guards against hostile input: such input is refused, never passed on.
+            Err(error @ Error::Yaml { .. }) if error.to_string().contains(io::SAFETY_LIMIT) => Err(error),
             Err(error @ (Error::Yaml { .. } | Error::NotResourceList(_))) => {
                 Self::parse_tolerant(text, limits).ok_or(error)
             }
@@ -134,6 +136,7 @@ impl ResourceList {
                 }
                 // An alias may name an anchor in another item: that text cannot stand alone.
                 Err(_) if segment.contains('*') => return None,
+                Err(error) if error.to_string().contains(io::SAFETY_LIMIT) => return None,
                 Err(Error::Yaml { message, .. }) => {
                     // The position is within the item's own text, which would mislead; the parser's
                     // advice is about its Rust options.
