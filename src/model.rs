@@ -71,6 +71,8 @@ pub struct GatewayModel {
     /// Whether an ACME HTTP-01 solver uses this gateway; its port-80 redirect is then served through
     /// the Gateway API so challenges are not redirected (istio/istio#33593).
     pub http01: bool,
+    /// The API it is rendered to: `spec.gateways[].output`, else `spec.output`.
+    pub output: OutputApi,
     /// The spec entry.
     pub spec: Gateway,
 }
@@ -96,6 +98,11 @@ impl GatewayModel {
     /// Whether a server is rendered through the Gateway API instead of the Istio Gateway.
     pub fn served_by_gateway_api(&self, server: &ServerModel) -> bool {
         self.http01 && server.protocol == ServerProtocol::Http && server.https_redirect && server.port == 80
+    }
+
+    /// Whether the whole gateway renders to the Kubernetes Gateway API (`output: gateway-api`).
+    pub fn gateway_api(&self) -> bool {
+        self.output == OutputApi::GatewayApi
     }
 }
 
@@ -274,6 +281,11 @@ impl Model {
     /// The namespace of the gateway named `name` (`spec.namespace` when there is none).
     pub fn gateway_namespace(&self, name: &str) -> &str {
         self.gateways.iter().find(|g| g.name == name).map_or(self.spec.namespace.as_str(), |g| &g.namespace)
+    }
+
+    /// Whether the gateway named `name` renders to the Kubernetes Gateway API.
+    pub fn gateway_api(&self, name: &str) -> bool {
+        self.gateways.iter().any(|g| g.name == name && g.gateway_api())
     }
 
     /// The entry of `spec.issuers` named `name`, if any.
@@ -636,6 +648,7 @@ pub fn resolve(instance: &str, spec: &MeshIngressSpec) -> Model {
                 selector,
                 servers,
                 http01: http01_gateways.contains(&gateway.name.as_str()),
+                output: gateway.output.unwrap_or(spec.output),
                 spec: gateway.clone(),
             }
         })
