@@ -202,6 +202,25 @@ pub struct WorkloadModel {
     pub hosts: Vec<String>,
 }
 
+/// The label Istio reads a Gateway API Gateway's pods by: policies with `targetRefs` to a Gateway
+/// apply to the pods that carry it with the Gateway's name.
+pub const GATEWAY_NAME_LABEL: &str = "gateway.networking.k8s.io/gateway-name";
+
+/// The Gateway a workload's pods belong to in the Gateway API's eyes: the one gateway it serves,
+/// when that gateway renders in `gateway-api` mode and the pods are rendered here (so they can carry
+/// [`GATEWAY_NAME_LABEL`]). A workload shared by several gateways, or managed elsewhere, has none,
+/// and its policies keep selecting its pods by labels.
+pub fn gateway_api_owner<'a>(
+    gateways: &'a [GatewayModel],
+    served: &[usize],
+    external: bool,
+) -> Option<&'a str> {
+    match served {
+        [only] if !external => gateways.get(*only).filter(|g| g.gateway_api()).map(|g| g.name.as_str()),
+        _ => None,
+    }
+}
+
 /// The istio/gateway chart's default container resources.
 pub fn default_resources() -> ResourceRequirements {
     let map = |cpu: &str, memory: &str| {

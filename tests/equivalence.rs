@@ -371,6 +371,22 @@ fn facts(items: &[Value], instance: &str) -> Facts {
     let mut out = Facts::default();
     // Gateway API listeners by (Gateway, listener name): (port, host).
     let mut sections: BTreeMap<(String, String), (u64, String)> = BTreeMap::new();
+    // Policies select their pods by labels (istio) or name their Gateway (gateway-api): both are
+    // read back as the Deployment of the pods. Gateway → Deployment, by its `Hostname` address.
+    let mut gateway_pods: BTreeMap<String, String> = BTreeMap::new();
+    let pod_labels: Vec<(String, BTreeMap<String, String>)> = generated
+        .iter()
+        .filter(|i| i["kind"] == "Deployment")
+        .map(|d| {
+            let labels = d["spec"]["template"]["metadata"]["labels"]
+                .as_object()
+                .into_iter()
+                .flatten()
+                .map(|(k, v)| (k.clone(), text(v)))
+                .collect();
+            (text(&d["metadata"]["name"]), labels)
+        })
+        .collect();
     for item in &generated {
         let (kind, api) = (text(&item["kind"]), text(&item["apiVersion"]));
         let name = text(&item["metadata"]["name"]);
@@ -410,6 +426,11 @@ fn facts(items: &[Value], instance: &str) -> Facts {
                     Some(gateway) if http01 => gateway.to_string(),
                     _ => name.clone(),
                 };
+                if let Some((service, _)) =
+                    spec["addresses"][0]["value"].as_str().and_then(|a| a.split_once('.'))
+                {
+                    gateway_pods.insert(name.clone(), service.to_string());
+                }
                 for l in spec["listeners"].as_array().into_iter().flatten() {
                     let port = l["port"].as_u64().unwrap();
                     let host = l["hostname"].as_str().unwrap_or("*").to_string();
@@ -590,6 +611,38 @@ fn facts(items: &[Value], instance: &str) -> Facts {
                     o.remove("metadata");
                 }
                 strip_parent_refs(&mut body);
+                if kind == "Deployment"
+                    && let Some(labels) =
+                        body.pointer_mut("/spec/template/metadata/labels").and_then(Value::as_object_mut)
+                {
+                    labels.remove("gateway.networking.k8s.io/gateway-name");
+                }
+                if let Some(spec) = body.get_mut("spec").and_then(Value::as_object_mut) {
+                    let by_refs = spec.remove("targetRefs").and_then(|refs| {
+                        refs.as_array()?
+                            .iter()
+                            .map(|r| gateway_pods.get(&text(&r["name"])).cloned())
+                            .collect::<Option<Vec<_>>>()
+                    });
+                    let by_selector =
+                        spec.get("selector").and_then(|s| s["matchLabels"].as_object()).map(|wanted| {
+                            pod_labels
+                                .iter()
+                                .filter(|(_, labels)| {
+                                    wanted
+                                        .iter()
+                                        .all(|(k, v)| labels.get(k) == v.as_str().map(String::from).as_ref())
+                                })
+                                .map(|(name, _)| name.clone())
+                                .collect::<Vec<_>>()
+                        });
+                    if matches!(kind.as_str(), "AuthorizationPolicy" | "RequestAuthentication")
+                        && let Some(pods) = by_refs.or(by_selector.filter(|p| !p.is_empty()))
+                    {
+                        spec.remove("selector");
+                        spec.insert("pods".to_string(), json!(pods));
+                    }
+                }
                 out.others.insert((kind, namespace, name), body);
             }
         }

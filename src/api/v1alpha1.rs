@@ -119,7 +119,8 @@ pub struct MeshIngressSpec {
     /// can be served side by side during a migration. The Gateway API output binds each Gateway to
     /// the workload rendered here (Istio's manual deployment: `spec.addresses` of type `Hostname`
     /// naming the gateway Service), so Deployment, Service, autoscaler and load-balancer presets
-    /// stay as configured. Needs the Gateway API CRDs v1.6 (standard channel) and istiod with
+    /// stay as configured; access policies attach with `targetRefs` to the Gateway, whose name
+    /// the pods then carry as a label. Needs the Gateway API CRDs v1.6 (standard channel) and istiod with
     /// `PILOT_ENABLE_GATEWAY_API` (on by default; `spec.controlPlane` turns it on). Istio-only
     /// features (fault injection, retries, direct responses, subsets, regex rewrites, port and
     /// authority matches, absent-header matches, ServiceEntry hosts) are refused in `gateway-api`
