@@ -644,6 +644,74 @@ fn http_rule(route: &RouteModel, rule: &HttpRuleModel) -> HttpRouteRule {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::api::v1alpha1::{
+        Destination, Gateway, HttpRule, MeshIngressSpec, OutputApi, Route, Server, ServerProtocol as Protocol,
+    };
+
+    fn spec(output: Option<OutputApi>) -> MeshIngressSpec {
+        let https = Server { port: 443, protocol: Protocol::Https, ..Default::default() };
+        let http =
+            Server { port: 80, protocol: Protocol::Http, https_redirect: Some(true), ..Default::default() };
+        MeshIngressSpec {
+            domains: vec!["shop.example.com".into(), "*.api.example.com".into()],
+            gateways: vec![
+                Gateway { name: "public".into(), output, servers: vec![https, http], ..Default::default() },
+                Gateway { name: "legacy".into(), ..Default::default() },
+            ],
+            certificates: vec![crate::api::v1alpha1::Certificate {
+                name: "tls".into(),
+                ..Default::default()
+            }],
+            routes: vec![Route {
+                name: "shop".into(),
+                namespace: "shop".into(),
+                gateways: vec!["public".into(), "legacy".into()],
+                hosts: vec!["shop.example.com".into()],
+                http: vec![HttpRule {
+                    destination: Some(Destination { host: "web".into(), port: Some(80), subset: None }),
+                    ..Default::default()
+                }],
+                ..Default::default()
+            }],
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn listeners_are_named_by_server_and_host_and_the_redirect_is_one() {
+        let model = crate::model::resolve("shop", &spec(Some(OutputApi::GatewayApi)));
+        let names: Vec<String> = listeners(&model.gateways[0]).into_iter().map(|l| l.name).collect();
+        assert_eq!(names, ["https-443.shop.example.com", "https-443.wildcard.api.example.com", "http"]);
+    }
+
+    #[test]
+    fn a_route_bound_to_both_apis_renders_both_objects() {
+        let model = crate::model::resolve("shop", &spec(Some(OutputApi::GatewayApi)));
+        let routes = render_routes(&model).unwrap();
+        let kinds: Vec<&str> = routes.iter().map(|g| g.object["kind"].as_str().unwrap_or_default()).collect();
+        assert_eq!(kinds, ["HTTPRoute"]);
+        // Only the listener whose host the route serves, and never the redirecting one.
+        let parents = &routes[0].object["spec"]["parentRefs"];
+        assert_eq!(parents.as_array().map(Vec::len), Some(1));
+        assert_eq!(parents[0]["sectionName"], "https-443.shop.example.com");
+        let vs = super::super::routes::render(&model).unwrap();
+        assert_eq!(vs[0].object["spec"]["gateways"], serde_json::json!(["istio-ingress/legacy"]));
+        // The HTTPS listener admits exactly the route's namespace.
+        let gateway = render_gateway(&model, &model.gateways[0]).unwrap();
+        let allowed = &gateway[0].object["spec"]["listeners"][0]["allowedRoutes"]["namespaces"];
+        assert_eq!(allowed["from"], "Selector");
+        assert_eq!(allowed["selector"]["matchExpressions"][0]["values"], serde_json::json!(["shop"]));
+        assert_eq!(gateway[0].object["spec"]["listeners"][2]["allowedRoutes"]["namespaces"]["from"], "Same");
+    }
+
+    #[test]
+    fn istio_output_renders_no_gateway_api_routes() {
+        let model = crate::model::resolve("shop", &spec(None));
+        assert!(render_routes(&model).unwrap().is_empty());
+        assert!(!crate::model::control_plane::uses_gateway_api(&model));
+        let model = crate::model::resolve("shop", &spec(Some(OutputApi::GatewayApi)));
+        assert!(crate::model::control_plane::uses_gateway_api(&model));
+    }
 
     #[test]
     fn durations_become_seconds() {
