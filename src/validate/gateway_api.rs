@@ -1,12 +1,12 @@
 //! What the Kubernetes Gateway API output (`output: gateway-api`) cannot say. Every feature that
 //! exists only in the Istio API is refused with an error naming the field, for the gateways and
 //! routes rendered in that mode, never dropped; where the output means nearly the same traffic, a
-//! warning says how it differs. The list is the one of README section "Gateway API output".
+//! warning says how it differs. The list is the one of README section "The Kubernetes Gateway API".
 
 use super::{Findings, text};
 use crate::api::v1alpha1::{ServerProtocol, TlsMode, TlsVersion};
 use crate::model::routes::{
-    Backend, HttpAction, HttpRuleModel, PathRewrite, RouteModel, StringMatch, ValueMatch,
+    Backend, HttpAction, HttpMatchModel, HttpRuleModel, PathRewrite, RouteModel, StringMatch, ValueMatch,
 };
 use crate::model::{GatewayModel, Model};
 use crate::render::gateway_api::{duration_seconds, gateway_api_gateways, listeners};
@@ -158,10 +158,100 @@ fn check_route(route: &RouteModel, f: &mut Findings) {
     for rule in &route.http {
         http_rule(rule, f);
     }
+    rule_order(route, f);
     for backend in
         route.tls.iter().flat_map(|r| &r.backends).chain(route.tcp.iter().flat_map(|r| &r.backends))
     {
         self::backend(backend, f);
+    }
+}
+
+/// The Gateway API's precedence of a match (higher wins): an exact path, then the longest path
+/// prefix, then a method, then the most header and query parameter conditions. Regex paths rank
+/// last (their order is implementation-specific).
+fn precedence(m: &HttpMatchModel) -> (u8, usize, bool, usize, usize) {
+    let (kind, length) = match &m.uri {
+        Some(StringMatch::Exact(p)) => (2, p.len()),
+        Some(StringMatch::Prefix(p)) => (1, p.len()),
+        None => (1, 1),
+        Some(StringMatch::Regex(_)) => (0, 0),
+    };
+    (kind, length, m.method.is_some(), m.headers.len(), m.query_params.len())
+}
+
+/// Whether one request can satisfy both matches (conservatively: `true` unless they provably
+/// exclude each other).
+fn may_overlap(a: &HttpMatchModel, b: &HttpMatchModel) -> bool {
+    let path = |m: &HttpMatchModel| m.uri.clone().unwrap_or(StringMatch::Prefix("/".to_string()));
+    let paths = match (path(a), path(b)) {
+        (StringMatch::Exact(x), StringMatch::Exact(y)) => x == y,
+        (StringMatch::Exact(x), StringMatch::Prefix(p)) | (StringMatch::Prefix(p), StringMatch::Exact(x)) => {
+            x.starts_with(p.trim_end_matches('/'))
+        }
+        (StringMatch::Prefix(p), StringMatch::Prefix(q)) => {
+            let (p, q) = (p.trim_end_matches('/'), q.trim_end_matches('/'));
+            p.starts_with(q) || q.starts_with(p)
+        }
+        _ => true,
+    };
+    let disjoint = |x: &[(String, ValueMatch)], y: &[(String, ValueMatch)]| {
+        x.iter().any(|(name, v)| {
+            y.iter().any(|(other, w)| {
+                name == other
+                    && match (v, w) {
+                        (ValueMatch::Exact(v), ValueMatch::Exact(w)) => v != w,
+                        _ => false,
+                    }
+            })
+        })
+    };
+    let methods = match (&a.method, &b.method) {
+        (Some(x), Some(y)) => x == y,
+        _ => true,
+    };
+    paths && methods && !disjoint(&a.headers, &b.headers) && !disjoint(&a.query_params, &b.query_params)
+}
+
+/// Istio tries a route's HTTP rules in order; the Gateway API tries the most specific match first
+/// (and keeps the order only between equals). Where a later rule outranks an earlier one that a
+/// request can match too, the two outputs send that request to different rules: warn.
+fn rule_order(route: &RouteModel, f: &mut Findings) {
+    let catch_all = HttpMatchModel {
+        path: String::new(),
+        uri: None,
+        headers: Vec::new(),
+        query_params: Vec::new(),
+        method: None,
+        port: None,
+        authority: None,
+    };
+    let matches = |rule: &HttpRuleModel| -> Vec<HttpMatchModel> {
+        if rule.matches.is_empty() {
+            vec![HttpMatchModel { path: rule.path.clone(), ..catch_all.clone() }]
+        } else {
+            rule.matches.clone()
+        }
+    };
+    for (j, later) in route.http.iter().enumerate() {
+        for earlier in &route.http[..j] {
+            let outranked = matches(later).into_iter().find_map(|b| {
+                matches(earlier)
+                    .into_iter()
+                    .find(|a| may_overlap(a, &b) && precedence(&b) > precedence(a))
+                    .map(|a| (a, b))
+            });
+            if let Some((a, b)) = outranked {
+                f.warning(
+                    b.path.clone(),
+                    None,
+                    format!(
+                        "a request that matches both this and {} (an earlier rule) goes to the earlier rule with Istio, but to this one {MODE}: the Gateway API tries the more specific match first (exact path, longest prefix, method, headers, query parameters); put this rule first, or make the matches exclude each other",
+                        a.path
+                    ),
+                );
+                break;
+            }
+        }
     }
 }
 
@@ -365,6 +455,32 @@ mod tests {
         assert!(!gateway_api_duration("1.5s"));
         assert!(!gateway_api_duration(""));
         assert!(!gateway_api_duration("123456s"));
+    }
+
+    fn m(path: &str, uri: StringMatch, headers: &[(&str, &str)]) -> HttpMatchModel {
+        HttpMatchModel {
+            path: path.to_string(),
+            uri: Some(uri),
+            headers: headers.iter().map(|(k, v)| (k.to_string(), ValueMatch::Exact(v.to_string()))).collect(),
+            query_params: Vec::new(),
+            method: None,
+            port: None,
+            authority: None,
+        }
+    }
+
+    #[test]
+    fn a_later_more_specific_rule_that_overlaps_is_reported() {
+        let prefix = |p: &str| StringMatch::Prefix(p.to_string());
+        // `/api` for testers, then `/api/v2`: a tester's /api/v2 request goes to the first rule in
+        // Istio, to the second in the Gateway API (longer prefix beats a header).
+        let testers = m("r.http[0].match", prefix("/api"), &[("x-tester", "1")]);
+        let v2 = m("r.http[1].match", prefix("/api/v2"), &[]);
+        assert!(may_overlap(&testers, &v2) && precedence(&v2) > precedence(&testers));
+        // Disjoint by an exact header value, or by path: no difference.
+        let other = m("x", prefix("/api/v2"), &[("x-tester", "2")]);
+        assert!(!may_overlap(&testers, &other));
+        assert!(!may_overlap(&m("x", prefix("/shop"), &[]), &m("y", prefix("/api"), &[])));
     }
 
     #[test]
