@@ -364,6 +364,25 @@ fn gateway_api_http_rule(rule: &Value, namespace: &str) -> Value {
     })
 }
 
+/// The weighted destinations of an Istio TLS or TCP rule, sorted.
+fn istio_l4_destinations(rule: &Value, namespace: &str) -> Vec<String> {
+    let mut d: Vec<String> = rule["route"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|r| {
+            format!(
+                "{}:{} {}",
+                istio_service(&text(&r["destination"]["host"]), namespace),
+                r["destination"]["port"]["number"],
+                r["weight"].as_u64().unwrap_or(100)
+            )
+        })
+        .collect();
+    d.sort();
+    d
+}
+
 /// The facts of one output; `instance` picks the generated objects.
 fn facts(items: &[Value], instance: &str) -> Facts {
     let generated: Vec<&Value> =
@@ -509,37 +528,11 @@ fn facts(items: &[Value], instance: &str) -> Facts {
                         .flat_map(|m| strings(&m["sniHosts"]))
                         .collect();
                     sni.sort();
-                    let mut d: Vec<String> = rule["route"]
-                        .as_array()
-                        .into_iter()
-                        .flatten()
-                        .map(|r| {
-                            format!(
-                                "{}:{} {}",
-                                istio_service(&text(&r["destination"]["host"]), &namespace),
-                                r["destination"]["port"]["number"],
-                                r["weight"].as_u64().unwrap_or(100)
-                            )
-                        })
-                        .collect();
-                    d.sort();
+                    let d = istio_l4_destinations(rule, &namespace);
                     route.tls.insert(format!("{sni:?} → {d:?}"));
                 }
                 for rule in spec["tcp"].as_array().into_iter().flatten() {
-                    let mut d: Vec<String> = rule["route"]
-                        .as_array()
-                        .into_iter()
-                        .flatten()
-                        .map(|r| {
-                            format!(
-                                "{}:{} {}",
-                                istio_service(&text(&r["destination"]["host"]), &namespace),
-                                r["destination"]["port"]["number"],
-                                r["weight"].as_u64().unwrap_or(100)
-                            )
-                        })
-                        .collect();
-                    d.sort();
+                    let d = istio_l4_destinations(rule, &namespace);
                     route.tcp.insert(format!("{d:?}"));
                 }
             }

@@ -216,22 +216,7 @@ fn may_overlap(a: &HttpMatchModel, b: &HttpMatchModel) -> bool {
 /// (and keeps the order only between equals). Where a later rule outranks an earlier one that a
 /// request can match too, the two outputs send that request to different rules: warn.
 fn rule_order(route: &RouteModel, f: &mut Findings) {
-    let catch_all = HttpMatchModel {
-        path: String::new(),
-        uri: None,
-        headers: Vec::new(),
-        query_params: Vec::new(),
-        method: None,
-        port: None,
-        authority: None,
-    };
-    let matches = |rule: &HttpRuleModel| -> Vec<HttpMatchModel> {
-        if rule.matches.is_empty() {
-            vec![HttpMatchModel { path: rule.path.clone(), ..catch_all.clone() }]
-        } else {
-            rule.matches.clone()
-        }
-    };
+    let matches = super::routes::effective_matches;
     for (j, later) in route.http.iter().enumerate() {
         for earlier in &route.http[..j] {
             let outranked = matches(later).into_iter().find_map(|b| {
