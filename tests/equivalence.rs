@@ -31,6 +31,10 @@ const ISTIO_ONLY: &[(&str, &str)] = &[
     ),
     ("example-multicluster-east-west", "retries (not in the Gateway API v1.6 standard channel)"),
     ("example-platform-revision", "cipher suites on a server (a Gateway API listener has no such setting)"),
+    (
+        "external-workload-aks",
+        "gateways on pods managed elsewhere (a Gateway binds to a Service the config does not know)",
+    ),
     ("minimal-http01", "retries (not in the Gateway API v1.6 standard channel)"),
     ("mutual-client-ca", "a client CA apart from the credential, client SANs, OPTIONAL_MUTUAL"),
     ("routes-canary-subsets", "subsets (HTTPRoute routes to whole Services)"),

@@ -123,8 +123,8 @@ pub struct MeshIngressSpec {
     /// the pods then carry as a label. Needs the Gateway API CRDs v1.6 (standard channel) and istiod with
     /// `PILOT_ENABLE_GATEWAY_API` (on by default; `spec.controlPlane` turns it on). Istio-only
     /// features (fault injection, retries, direct responses, subsets, regex rewrites, port and
-    /// authority matches, absent-header matches, ServiceEntry hosts) are refused in `gateway-api`
-    /// mode with an error naming the field.
+    /// authority matches, absent-header matches, ServiceEntry hosts, external workloads) are
+    /// refused in `gateway-api` mode with an error naming the field.
     #[serde(default)]
     pub output: OutputApi,
 }

@@ -48,6 +48,16 @@ fn section_name(name: &str) -> bool {
 }
 
 fn check_gateway(gateway: &GatewayModel, f: &mut Findings) {
+    if gateway.external {
+        f.error(
+            format!("{}.workload.external", gateway.path),
+            Some(json!(true)),
+            format!(
+                "gateway {} binds pods managed elsewhere {MODE}: a Gateway API Gateway is bound to its pods through their Service's host name (spec.addresses), and the config knows labels of external pods, not their Service; keep output: istio for this gateway",
+                gateway.name
+            ),
+        );
+    }
     let listeners = listeners(gateway);
     if listeners.len() > MAX_LISTENERS {
         f.error(
