@@ -71,6 +71,8 @@ pub struct GatewayModel {
     /// Whether an ACME HTTP-01 solver uses this gateway; its port-80 redirect is then served through
     /// the Gateway API so challenges are not redirected (istio/istio#33593).
     pub http01: bool,
+    /// The API it is rendered to: `spec.gateways[].output`, else `spec.output`.
+    pub output: OutputApi,
     /// The spec entry.
     pub spec: Gateway,
 }
@@ -96,6 +98,11 @@ impl GatewayModel {
     /// Whether a server is rendered through the Gateway API instead of the Istio Gateway.
     pub fn served_by_gateway_api(&self, server: &ServerModel) -> bool {
         self.http01 && server.protocol == ServerProtocol::Http && server.https_redirect && server.port == 80
+    }
+
+    /// Whether the whole gateway renders to the Kubernetes Gateway API (`output: gateway-api`).
+    pub fn gateway_api(&self) -> bool {
+        self.output == OutputApi::GatewayApi
     }
 }
 
@@ -195,6 +202,25 @@ pub struct WorkloadModel {
     pub hosts: Vec<String>,
 }
 
+/// The label Istio reads a Gateway API Gateway's pods by: policies with `targetRefs` to a Gateway
+/// apply to the pods that carry it with the Gateway's name.
+pub const GATEWAY_NAME_LABEL: &str = "gateway.networking.k8s.io/gateway-name";
+
+/// The Gateway a workload's pods belong to in the Gateway API's eyes: the one gateway it serves,
+/// when that gateway renders in `gateway-api` mode and the pods are rendered here (so they can carry
+/// [`GATEWAY_NAME_LABEL`]). A workload shared by several gateways, or managed elsewhere, has none,
+/// and its policies keep selecting its pods by labels.
+pub fn gateway_api_owner<'a>(
+    gateways: &'a [GatewayModel],
+    served: &[usize],
+    external: bool,
+) -> Option<&'a str> {
+    match served {
+        [only] if !external => gateways.get(*only).filter(|g| g.gateway_api()).map(|g| g.name.as_str()),
+        _ => None,
+    }
+}
+
 /// The istio/gateway chart's default container resources.
 pub fn default_resources() -> ResourceRequirements {
     let map = |cpu: &str, memory: &str| {
@@ -274,6 +300,11 @@ impl Model {
     /// The namespace of the gateway named `name` (`spec.namespace` when there is none).
     pub fn gateway_namespace(&self, name: &str) -> &str {
         self.gateways.iter().find(|g| g.name == name).map_or(self.spec.namespace.as_str(), |g| &g.namespace)
+    }
+
+    /// Whether the gateway named `name` renders to the Kubernetes Gateway API.
+    pub fn gateway_api(&self, name: &str) -> bool {
+        self.gateways.iter().any(|g| g.name == name && g.gateway_api())
     }
 
     /// The entry of `spec.issuers` named `name`, if any.
@@ -636,6 +667,7 @@ pub fn resolve(instance: &str, spec: &MeshIngressSpec) -> Model {
                 selector,
                 servers,
                 http01: http01_gateways.contains(&gateway.name.as_str()),
+                output: gateway.output.unwrap_or(spec.output),
                 spec: gateway.clone(),
             }
         })

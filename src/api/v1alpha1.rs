@@ -112,6 +112,42 @@ pub struct MeshIngressSpec {
     /// gateways'. Unset: the control plane is installed elsewhere.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub control_plane: Option<ControlPlane>,
+    /// The API gateways and routes are rendered to: `istio` (Istio `Gateway` and `VirtualService`,
+    /// the default) or `gateway-api` (Kubernetes Gateway API `gateway.networking.k8s.io/v1` Gateway,
+    /// HTTPRoute, TLSRoute and TCPRoute, class `istio`). The same config, checks, certificates and
+    /// mesh policies apply either way; `spec.gateways[].output` overrides it per gateway, so both
+    /// can be served side by side during a migration. The Gateway API output binds each Gateway to
+    /// the workload rendered here (Istio's manual deployment: `spec.addresses` of type `Hostname`
+    /// naming the gateway Service), so Deployment, Service, autoscaler and load-balancer presets
+    /// stay as configured; access policies attach with `targetRefs` to the Gateway, whose name
+    /// the pods then carry as a label. Needs the Gateway API CRDs v1.6 (standard channel) and istiod with
+    /// `PILOT_ENABLE_GATEWAY_API` (on by default; `spec.controlPlane` turns it on). Istio-only
+    /// features (fault injection, retries, direct responses, subsets, regex rewrites, port and
+    /// authority matches, absent-header matches, ServiceEntry hosts, external workloads) are
+    /// refused in `gateway-api` mode with an error naming the field.
+    #[serde(default)]
+    pub output: OutputApi,
+}
+
+/// The API gateways and routes are rendered to.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum OutputApi {
+    /// Istio's `networking.istio.io/v1` Gateway and VirtualService.
+    #[default]
+    Istio,
+    /// The Kubernetes Gateway API (`gateway.networking.k8s.io/v1`), implemented by Istio.
+    GatewayApi,
+}
+
+impl OutputApi {
+    /// The spelling used in the config.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutputApi::Istio => "istio",
+            OutputApi::GatewayApi => "gateway-api",
+        }
+    }
 }
 
 // `Default` must equal what serde reads from `{}` (a test checks it): configs built in code (the
@@ -137,6 +173,7 @@ impl Default for MeshIngressSpec {
             jwt_providers: Vec::new(),
             analysis: Analysis::default(),
             control_plane: None,
+            output: OutputApi::Istio,
         }
     }
 }
@@ -192,6 +229,12 @@ pub struct Gateway {
     /// Unset: from the connection (and `X-Forwarded-For` is not trusted).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gateway_topology: Option<GatewayTopology>,
+
+    /// The API this gateway and the routes bound to it are rendered to (`istio` or `gateway-api`).
+    /// Unset: `spec.output`. Setting it on one gateway at a time moves an instance across without
+    /// an outage: see the README's migration steps.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output: Option<OutputApi>,
 }
 
 /// Who a gateway serves.

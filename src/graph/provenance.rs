@@ -127,7 +127,7 @@ pub fn attribute(model: &Model, generated: &Generated) -> Option<(String, String
     if file == DEMO_FILE {
         let demo = model.demo.as_ref()?;
         let what = match kind {
-            "VirtualService" => {
+            "VirtualService" | "HTTPRoute" => {
                 return Some((
                     format!("route/{}/{}", demo.namespace, demo.name),
                     format!(
@@ -229,7 +229,36 @@ pub fn attribute(model: &Model, generated: &Generated) -> Option<(String, String
                 ),
             ));
         }
-        let route = model.routes.iter().find(|r| r.name == name && r.namespace == id.namespace)?;
+        if kind == "ReferenceGrant" && name == crate::render::gateway_api::reference_grant_name(model) {
+            let from: Vec<String> = model
+                .routes
+                .iter()
+                .filter(|r| {
+                    r.namespace != id.namespace
+                        && r.backends()
+                            .any(|b| b.service.as_ref().is_some_and(|s| s.namespace == id.namespace))
+                })
+                .map(|r| format!("{}/{} ({})", r.namespace, r.name, r.path))
+                .collect();
+            return Some((
+                format!("ns/{}", id.namespace),
+                format!(
+                    "lets the Gateway API routes {} reach Services of namespace {} (output: gateway-api; a backend in another namespace needs the target namespace's consent)",
+                    from.join(", "),
+                    id.namespace
+                ),
+            ));
+        }
+        let route = model.routes.iter().find(|r| {
+            r.namespace == id.namespace
+                && match kind {
+                    "TLSRoute" => (0..r.tls.len())
+                        .any(|i| crate::render::gateway_api::l4_route_name(&r.name, i, r.tls.len()) == name),
+                    "TCPRoute" => (0..r.tcp.len())
+                        .any(|i| crate::render::gateway_api::l4_route_name(&r.name, i, r.tcp.len()) == name),
+                    _ => r.name == name,
+                }
+        })?;
         let gateways: Vec<String> = route
             .gateways
             .iter()
@@ -239,10 +268,11 @@ pub fn attribute(model: &Model, generated: &Generated) -> Option<(String, String
             })
             .collect();
         return Some((
-            format!("route/{}/{name}", id.namespace),
+            format!("route/{}/{}", id.namespace, route.name),
             format!(
-                "route {} ({name}): hosts {}, bound to {}",
+                "route {} ({}): hosts {}, bound to {}",
                 route.path,
+                route.name,
                 super::build::list(&route.hosts),
                 gateways.join(", ")
             ),
@@ -348,12 +378,19 @@ fn gateway_object(gateway: &GatewayModel, group: &str, kind: &str) -> (String, S
         .map(|s| format!("{} {}", s.protocol.as_str(), s.port))
         .collect();
     if group == gateway_api::GROUP {
-        let key = if gateway.http01 {
+        let key = if gateway.http01 && !gateway.gateway_api() {
             format!("http01/{}", gateway.name)
         } else {
             format!("gateway/{}", gateway.name)
         };
-        let why = if gateway.http01 {
+        let why = if gateway.gateway_api() {
+            format!(
+                "{kind} of {} ({}) in the Gateway API (output: gateway-api), bound to the gateway Service {} (Istio's manual deployment)",
+                gateway.path,
+                gateway.name,
+                crate::render::gateway_api::service_address(gateway)
+            )
+        } else if gateway.http01 {
             format!(
                 "port 80 of {} ({}) through the Gateway API: its HTTPRoute redirects to HTTPS while cert-manager's HTTP-01 challenge routes still match (istio/istio#33593)",
                 gateway.path, gateway.name

@@ -58,6 +58,9 @@ pub struct TargetModel {
     pub redirect_ports: Vec<u32>,
     /// Whether an ACME HTTP-01 solver answers challenges through one of the target's gateways.
     pub http01: bool,
+    /// The Gateway API Gateway whose pods these are ([`super::gateway_api_owner`]): its policies
+    /// attach with `targetRefs` to it.
+    pub gateway_api: Option<String>,
 }
 
 /// An access rule on a target.
@@ -156,6 +159,8 @@ pub fn resolve(
                 tcp_ports,
                 redirect_ports,
                 http01: workload.gateways.iter().any(|&g| gateways[g].http01),
+                gateway_api: super::gateway_api_owner(gateways, &workload.gateways, workload.external)
+                    .map(str::to_string),
             }
         })
         .collect();

@@ -99,11 +99,10 @@ impl ControlPlaneModel {
     }
 }
 
-/// Whether the config renders Gateway API objects istiod must serve. Today: the port-80 Gateway of a
-/// gateway used by an ACME HTTP-01 solver. A Gateway API output mode extends this, so the control
-/// plane switches the Gateway API on for it too.
+/// Whether the config renders Gateway API objects istiod must serve: a gateway in `gateway-api`
+/// output mode, or the port-80 Gateway of a gateway used by an ACME HTTP-01 solver.
 pub fn uses_gateway_api(model: &Model) -> bool {
-    model.gateways.iter().any(|g| g.http01)
+    model.gateways.iter().any(|g| g.http01 || g.gateway_api())
 }
 
 /// Resolve the control plane of a spec; `uses_gateway_api` from [`uses_gateway_api`].

@@ -87,9 +87,15 @@ impl Attachment {
     }
 }
 
-/// How the policies of `target` attach: today, by the workload's pod labels.
+/// How the policies of `target` attach: with `targetRefs` to the Gateway API Gateway whose pods
+/// they are (`output: gateway-api`; the pods carry its name label), else by the pods' labels.
+/// Istio ignores a selector-only policy on pods that carry a Gateway's name label (unless
+/// `ENABLE_SELECTOR_BASED_K8S_GATEWAY_POLICY`), so the two never mix on one workload.
 pub fn attachment(target: &TargetModel) -> Attachment {
-    Attachment::Selector(target.selector.clone())
+    match &target.gateway_api {
+        Some(gateway) => Attachment::Gateways(vec![gateway.clone()]),
+        None => Attachment::Selector(target.selector.clone()),
+    }
 }
 
 /// Render every access rule.

@@ -3,7 +3,7 @@
 //! are not `external`: ClusterIssuers, or namespaced Issuers beside the certificates that use them.
 
 use super::Generated;
-use super::istio_gateway::{http01_gateway_name, parent_ref};
+use super::istio_gateway::http01_parent_ref;
 use super::labels::{Component, metadata};
 use crate::api::v1alpha1::{self as api, IssuerKind};
 use crate::error::Error;
@@ -160,10 +160,7 @@ fn issuer_spec(model: &Model, issuer: &IssuerModel) -> ClusterIssuerSpec {
                     gateway_http_route: GatewayHttpRouteSolver {
                         // The solver Service only needs to be reachable from the gateway pods.
                         service_type: "ClusterIP".to_string(),
-                        parent_refs: vec![parent_ref(
-                            &http01_gateway_name(&h.gateway),
-                            Some(model.gateway_namespace(&h.gateway)),
-                        )],
+                        parent_refs: vec![http01_parent_ref(model, &h.gateway)],
                     },
                 }),
                 dns01: solver.dns01.as_ref().map(dns01_solver),

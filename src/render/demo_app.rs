@@ -78,7 +78,9 @@ pub fn render(model: &Model) -> Result<Vec<Generated>, Error> {
             DEMO_FILE,
         )?);
     }
-    if let Some(route) = &model.demo_route {
+    if let Some(route) =
+        model.demo_route.as_ref().filter(|r| super::routes::renders_virtual_service(model, r))
+    {
         out.push(Generated::new(&virtual_service(model, route, meta()), DEMO_FILE)?);
     }
     Ok(out)

@@ -370,6 +370,13 @@ pub fn deployment(
     if let Some(network) = network {
         labels.insert(NETWORK_LABEL.to_string(), network.to_string());
     }
+    // In `gateway-api` mode the pods are the Gateway's (Istio's manual deployment): its policies
+    // attach to them with `targetRefs`, which Istio resolves through this label.
+    if let Some(gateway) =
+        crate::model::gateway_api_owner(&model.gateways, &workload.gateways, workload.external)
+    {
+        labels.insert(crate::model::GATEWAY_NAME_LABEL.to_string(), gateway.to_string());
+    }
     let mut annotations = BTreeMap::from([
         ("prometheus.io/path".to_string(), "/stats/prometheus".to_string()),
         ("prometheus.io/port".to_string(), "15020".to_string()),

@@ -132,11 +132,25 @@ fn render_http01(model: &Model, gateway: &GatewayModel, file: &str) -> Result<Ve
                 port: redirect.port,
                 protocol: "HTTP".to_string(),
                 allowed_routes: gapi::AllowedRoutes {
-                    namespaces: gapi::RouteNamespaces { from: "Same".to_string() },
+                    namespaces: gapi::RouteNamespaces { from: "Same".to_string(), selector: None },
                 },
+                ..Default::default()
             }],
+            tls: None,
         },
     );
+    let route = https_redirect_route(model, gateway, redirect, parent_ref(&k8s_gateway, None));
+    Ok(vec![Generated::new(&gateway_object, file)?, Generated::new(&route, file)?])
+}
+
+/// The HTTPRoute that redirects every request of an HTTP server to HTTPS, bound to `parent`: the
+/// port-80 Gateway of an HTTP-01 gateway, or the HTTP listener of a gateway in `gateway-api` mode.
+pub fn https_redirect_route(
+    model: &Model,
+    gateway: &GatewayModel,
+    redirect: &crate::model::ServerModel,
+    parent: gapi::ParentRef,
+) -> Resource<gapi::HttpRouteSpec> {
     // cert-manager's challenge route names the exact DNS name being validated; the redirect must name
     // the same hostnames to share its virtual host, or requests for those names during a challenge
     // would not be redirected.
@@ -146,27 +160,49 @@ fn render_http01(model: &Model, gateway: &GatewayModel, file: &str) -> Result<Ve
             hostnames.extend(certificate.dns_names.iter().cloned());
         }
     }
+    // A listener or route host name `*` is "every host": the Gateway API writes that as no names.
+    hostnames.retain(|h| h != "*");
     hostnames.sort();
     hostnames.dedup();
-    let route = Resource::new(
+    Resource::new(
         gapi::V1,
         "HTTPRoute",
-        meta(&redirect_route_name(&gateway.name)),
+        metadata(
+            model,
+            &redirect_route_name(&gateway.name),
+            Some(&gateway.namespace),
+            &gateway.workload,
+            Component::Gateway,
+        ),
         gapi::HttpRouteSpec {
-            parent_refs: vec![parent_ref(&k8s_gateway, None)],
+            parent_refs: vec![parent],
             hostnames,
             rules: vec![gapi::HttpRouteRule {
                 matches: vec![gapi::HttpRouteMatch {
                     path: gapi::HttpPathMatch { type_: "PathPrefix".to_string(), value: "/".to_string() },
+                    ..Default::default()
                 }],
                 filters: vec![gapi::HttpRouteFilter {
                     type_: "RequestRedirect".to_string(),
-                    request_redirect: gapi::RequestRedirect { scheme: "https".to_string(), status_code: 301 },
+                    request_redirect: Some(gapi::RequestRedirect {
+                        scheme: Some("https".to_string()),
+                        status_code: 301,
+                        ..Default::default()
+                    }),
+                    ..Default::default()
                 }],
+                ..Default::default()
             }],
         },
-    );
-    Ok(vec![Generated::new(&gateway_object, file)?, Generated::new(&route, file)?])
+    )
+}
+
+/// The parent reference cert-manager's HTTP-01 solver attaches its challenge route to: the port-80
+/// listener of the gateway's HTTP-01 Gateway, or of the gateway itself in `gateway-api` mode.
+pub fn http01_parent_ref(model: &Model, gateway: &str) -> gapi::ParentRef {
+    let k8s_gateway =
+        if model.gateway_api(gateway) { gateway.to_string() } else { http01_gateway_name(gateway) };
+    parent_ref(&k8s_gateway, Some(model.gateway_namespace(gateway)))
 }
 
 /// A parent reference to the port-80 listener of an HTTP-01 gateway.

@@ -10,6 +10,7 @@ pub mod control_plane;
 pub mod demo_app;
 pub mod destination_rules;
 pub mod eastwest;
+pub mod gateway_api;
 pub mod gateway_topology;
 pub mod gateway_workload;
 pub mod istio_gateway;
@@ -80,7 +81,11 @@ pub fn render(model: &Model) -> Result<Vec<Generated>, Error> {
     }
     out.extend(alb::render(model)?);
     for gateway in &model.gateways {
-        out.extend(istio_gateway::render(model, gateway)?);
+        if gateway.gateway_api() {
+            out.extend(gateway_api::render_gateway(model, gateway)?);
+        } else {
+            out.extend(istio_gateway::render(model, gateway)?);
+        }
     }
     out.extend(eastwest::render(model)?);
     out.extend(mtls::render(model)?);
@@ -88,6 +93,7 @@ pub fn render(model: &Model) -> Result<Vec<Generated>, Error> {
     out.extend(authorization_policy::render(model)?);
     out.extend(telemetry::render(model)?);
     out.extend(routes::render(model)?);
+    out.extend(gateway_api::render_routes(model)?);
     out.extend(destination_rules::render(model)?);
     out.extend(demo_app::render(model)?);
     if model.spec.argocd.sync_waves {

@@ -16,16 +16,24 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 pub use crate::model::routes::MESH;
 
-/// Render the VirtualServices of `spec.routes`.
+/// Render the VirtualServices of `spec.routes`: of every route that binds an Istio-mode gateway or
+/// the mesh (the routes of `gateway-api` gateways are [`super::gateway_api`]'s).
 pub fn render(model: &Model) -> Result<Vec<Generated>, Error> {
     model
         .routes
         .iter()
+        .filter(|route| renders_virtual_service(model, route))
         .map(|route| {
             let meta = metadata(model, &route.name, Some(&route.namespace), "mesh-ingress", Component::Route);
             Generated::new(&virtual_service(model, route, meta), file_name("routes", &route.namespace))
         })
         .collect()
+}
+
+/// Whether a route binds anything served through a VirtualService: the mesh, or a gateway in
+/// `istio` mode (a route bound to gateways of both modes renders both objects).
+pub fn renders_virtual_service(model: &Model, route: &RouteModel) -> bool {
+    route.gateways.iter().any(|(g, _)| !model.gateway_api(g))
 }
 
 /// How a VirtualService names a gateway of this config (`mesh` stays `mesh`): in the gateway's
@@ -46,7 +54,12 @@ pub fn virtual_service(
         metadata,
         VirtualServiceSpec {
             hosts: route.hosts.clone(),
-            gateways: route.gateways.iter().map(|(g, _)| gateway_ref(model, g)).collect(),
+            gateways: route
+                .gateways
+                .iter()
+                .filter(|(g, _)| !model.gateway_api(g))
+                .map(|(g, _)| gateway_ref(model, g))
+                .collect(),
             http: route.http.iter().map(http_route).collect(),
             tls: route.tls.iter().map(tls_route).collect(),
             tcp: route.tcp.iter().map(tcp_route).collect(),

@@ -723,12 +723,23 @@ fn http01_gateway(model: &Model, name: &str, at: &str, f: &mut Findings) {
     if effective_service_type(&gateway.spec) == ServiceType::ClusterIP {
         f.warning(at, text(name), format!("gateway {name:?} has a ClusterIP Service, which Let's Encrypt cannot reach; use dns01 or a LoadBalancer"));
     }
+    // In gateway-api mode the challenges reach the gateway's own Gateway, on its `http` listener.
+    let served_by = if gateway.gateway_api() {
+        format!(
+            "its Gateway API Gateway {name:?} on listener {:?}",
+            crate::render::istio_gateway::HTTP_LISTENER
+        )
+    } else {
+        format!(
+            "a Gateway API Gateway {:?} on port 80",
+            crate::render::istio_gateway::http01_gateway_name(name)
+        )
+    };
     f.info(
         at,
         text(name),
         format!(
-            "HTTP-01 through gateway {name:?} is served by a Gateway API Gateway {:?} on port 80: the cluster needs the Gateway API CRDs (gateway.networking.k8s.io/v1), Istio with Gateway API support, and cert-manager 1.15+ started with --enable-gateway-api",
-            crate::render::istio_gateway::http01_gateway_name(name)
+            "HTTP-01 through gateway {name:?} is served by {served_by}: the cluster needs the Gateway API CRDs (gateway.networking.k8s.io/v1), Istio with Gateway API support, and cert-manager 1.15+ started with --enable-gateway-api"
         ),
     );
 }

@@ -5,6 +5,7 @@
 pub mod access;
 pub mod certificates;
 pub mod control_plane;
+pub mod gateway_api;
 pub mod gateways;
 pub mod general;
 pub mod mesh;
@@ -87,6 +88,7 @@ pub fn validate(model: &Model) -> Vec<KrmResult> {
     certificates::check(model, &mut findings);
     mesh::check(model, &mut findings);
     routes::check(model, &mut findings);
+    gateway_api::check(model, &mut findings);
     multicluster::check(model, &mut findings);
     metadata::check(model, &mut findings);
     access::check(model, &mut findings);

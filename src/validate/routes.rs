@@ -884,7 +884,7 @@ pub fn covers(a: &HttpMatchModel, b: &HttpMatchModel) -> bool {
 }
 
 /// A rule's matches; a rule without matches has one that matches everything.
-fn effective_matches(rule: &HttpRuleModel) -> Vec<HttpMatchModel> {
+pub fn effective_matches(rule: &HttpRuleModel) -> Vec<HttpMatchModel> {
     if rule.matches.is_empty() {
         vec![HttpMatchModel {
             path: rule.path.clone(),

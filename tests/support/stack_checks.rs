@@ -580,6 +580,25 @@ impl<'a> Ctx<'a> {
         hosts
     }
 
+    /// Host names of every HTTPS or TLS listener of a Gateway API Gateway bound to any of
+    /// `workloads` (`*` for a listener without one): what those pods serve through the Gateway API.
+    fn gateway_api_hosts_on(&self, workloads: &[&Value]) -> Vec<String> {
+        let mut hosts = Vec::new();
+        for gw in self.all("gateway.networking.k8s.io", "Gateway") {
+            let on_pods =
+                self.gateway_api_workloads(gw).iter().any(|w| workloads.iter().any(|x| std::ptr::eq(*w, *x)));
+            if !on_pods {
+                continue;
+            }
+            for listener in array(&gw["spec"]["listeners"]) {
+                if matches!(listener["protocol"].as_str(), Some("HTTPS" | "TLS")) {
+                    hosts.push(listener["hostname"].as_str().unwrap_or("*").to_string());
+                }
+            }
+        }
+        hosts
+    }
+
     /// Workloads that run gateway proxies: selected by a generated Istio Gateway (in its namespace)
     /// or behind a generated Gateway API Gateway.
     fn gateway_workloads(&self) -> Vec<&'a Value> {
@@ -1204,16 +1223,16 @@ fn check_certificates(ctx: &mut Ctx<'_>) {
                 if workloads.is_empty() {
                     continue; // reported by the gateway-api check
                 }
-                let hosts = ctx.istio_hosts_on(&workloads);
+                let mut hosts = ctx.istio_hosts_on(&workloads);
+                hosts.extend(ctx.gateway_api_hosts_on(&workloads));
                 for d in &dns_names {
                     if !hosts.iter().any(|h| hosts_overlap(h, d)) {
                         ctx.fail(
                             "http01-reachability",
                             cert,
                             format!(
-                                "dnsName {d:?} is validated over HTTP-01 through {} but no Istio Gateway on \
-                                 its \
-                                 pods serves that host",
+                                "dnsName {d:?} is validated over HTTP-01 through {} but no Istio Gateway or \
+                                 Gateway API listener on its pods serves that host",
                                 describe(gw)
                             ),
                         );
