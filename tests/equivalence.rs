@@ -32,6 +32,10 @@ const ISTIO_ONLY: &[(&str, &str)] = &[
     ("example-multicluster-east-west", "retries (not in the Gateway API v1.6 standard channel)"),
     ("example-platform-revision", "cipher suites on a server (a Gateway API listener has no such setting)"),
     (
+        "example-platform-revision-flux",
+        "cipher suites on a server (a Gateway API listener has no such setting)",
+    ),
+    (
         "external-workload-aks",
         "gateways on pods managed elsewhere (a Gateway binds to a Service the config does not know)",
     ),
@@ -50,8 +54,10 @@ const ISTIO_ONLY: &[(&str, &str)] = &[
 ];
 
 /// Golden cases not compared, and why (none of them is about traffic).
-const NOT_COMPARED: &[(&str, &str)] =
-    &[("configmap-form", "the ConfigMap form has no output key; its config is a MeshIngress once decoded")];
+const NOT_COMPARED: &[(&str, &str)] = &[
+    ("configmap-form", "the ConfigMap form has no output key; its config is a MeshIngress once decoded"),
+    ("configmap-defaults", "the ConfigMap form has no output key; its config is a MeshIngress once decoded"),
+];
 
 fn set_output(config: &Value, output: &str) -> Value {
     let mut config = config.clone();
