@@ -370,19 +370,65 @@ pub fn read_config(path: &Path, limits: &Limits) -> Result<Value, Error> {
     }
 }
 
-fn yaml_files(dir: &Path) -> Result<Vec<PathBuf>, Error> {
+/// The `*.yaml` and `*.yml` files directly in `dir` (without dotfiles), in name order. `root` is the
+/// directory the user named (`dir` itself, or an ancestor when searching recursively). Only regular
+/// files are read: a symbolic link is followed only when its target is a regular file inside `root`;
+/// one that leads outside it (or nowhere) is refused, so a link to, say, a Secret elsewhere on the
+/// machine is never read into the output.
+fn yaml_files(dir: &Path, root: &Path) -> Result<Vec<PathBuf>, Error> {
     let entries = std::fs::read_dir(dir)
         .map_err(|source| Error::ReadFile { path: dir.display().to_string(), source })?;
-    let mut files: Vec<PathBuf> = entries
-        .filter_map(Result::ok)
-        .map(|e| e.path())
+    let mut files = Vec::new();
+    for entry in entries.filter_map(Result::ok) {
+        let path = entry.path();
         // Dotfiles are tool state, not manifests: Argo CD keeps parameter overrides in
         // `.argocd-source*.yaml` beside the manifests, and editors leave hidden swap files.
-        .filter(|p| !p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.')))
-        .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "yaml" || e == "yml"))
-        .collect();
+        let hidden = path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.'));
+        let yaml = path.extension().is_some_and(|e| e == "yaml" || e == "yml");
+        if hidden || !yaml {
+            continue;
+        }
+        let file_type = entry
+            .file_type()
+            .map_err(|source| Error::ReadFile { path: path.display().to_string(), source })?;
+        if file_type.is_file() {
+            files.push(path);
+        } else if file_type.is_symlink() {
+            if let Some(target) = link_inside(&path, root)?
+                && target.is_file()
+            {
+                files.push(path);
+            }
+        } else if !file_type.is_dir() {
+            return Err(Error::BadInput(format!(
+                "{} is not a regular file (a device, pipe or socket); only regular files are read from {}",
+                path.display(),
+                root.display()
+            )));
+        }
+    }
     files.sort();
     Ok(files)
+}
+
+/// The target of the symbolic link `link`, when it stays inside `root`; an error when it leads outside
+/// `root` or cannot be resolved.
+fn link_inside(link: &Path, root: &Path) -> Result<Option<PathBuf>, Error> {
+    let refuse = |why: String| {
+        Err(Error::BadInput(format!(
+            "{} is a symbolic link {why}; only files inside {} are read (copy the file in, or name it as an argument)",
+            link.display(),
+            root.display()
+        )))
+    };
+    let (Ok(target), Ok(root)) = (std::fs::canonicalize(link), std::fs::canonicalize(root)) else {
+        return refuse("that cannot be followed".to_string());
+    };
+    if target.starts_with(&root) {
+        Ok(Some(target))
+    } else {
+        refuse(format!("to {}, outside the directory", target.display()))
+    }
 }
 
 /// Whether an item is configuration for tools rather than something to apply: marked
@@ -413,7 +459,7 @@ pub fn read_inputs(
             items.extend(io::parse_documents(io::decode_text(&bytes, limits)?, "stdin", limits)?);
             continue;
         }
-        let files = if input.is_dir() { yaml_files(input)? } else { vec![input.clone()] };
+        let files = if input.is_dir() { yaml_files(input, input)? } else { vec![input.clone()] };
         for file in files {
             if input.is_dir() && std::fs::canonicalize(&file).ok() == config_file {
                 continue;
@@ -480,20 +526,35 @@ pub fn render(
 /// The YAML files under `path`, recursively (a file itself when `path` is one), in name order;
 /// dot-directories and dotfiles are skipped as tool state.
 fn yaml_files_recursive(path: &Path) -> Result<Vec<PathBuf>, Error> {
+    yaml_files_under(path, path)
+}
+
+fn yaml_files_under(path: &Path, root: &Path) -> Result<Vec<PathBuf>, Error> {
     if !path.is_dir() {
         return Ok(vec![path.to_path_buf()]);
     }
-    let mut files = yaml_files(path)?;
+    let mut files = yaml_files(path, root)?;
     let entries = std::fs::read_dir(path)
         .map_err(|source| Error::ReadFile { path: path.display().to_string(), source })?;
-    let mut dirs: Vec<PathBuf> = entries
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.is_dir() && !p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.')))
-        .collect();
+    let mut dirs = Vec::new();
+    for entry in entries.filter_map(Result::ok) {
+        let dir = entry.path();
+        if dir.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.')) {
+            continue;
+        }
+        match entry.file_type() {
+            Ok(t) if t.is_dir() => dirs.push(dir),
+            // A linked directory inside `root` is read through its own path already (and following
+            // it could loop); one outside is refused like a linked file.
+            Ok(t) if t.is_symlink() && dir.is_dir() => {
+                link_inside(&dir, root)?;
+            }
+            _ => {}
+        }
+    }
     dirs.sort();
     for dir in dirs {
-        files.extend(yaml_files_recursive(&dir)?);
+        files.extend(yaml_files_under(&dir, root)?);
     }
     Ok(files)
 }
@@ -625,13 +686,38 @@ mod tests {
     }
 
     #[test]
+    fn directories_follow_links_only_inside() {
+        let base = std::env::temp_dir().join(format!("mesh-ingress-links-{}", std::process::id()));
+        let dir = base.join("package");
+        std::fs::create_dir_all(dir.join("sub")).unwrap();
+        std::fs::write(base.join("secret.yaml"), "kind: Secret").unwrap();
+        std::fs::write(dir.join("sub/real.yaml"), "").unwrap();
+        std::os::unix::fs::symlink("sub/real.yaml", dir.join("inside.yaml")).unwrap();
+        let inside = yaml_files(&dir, &dir).unwrap();
+        std::os::unix::fs::symlink("../secret.yaml", dir.join("outside.yaml")).unwrap();
+        let outside = yaml_files(&dir, &dir).map_err(|e| e.to_string());
+        std::fs::remove_file(dir.join("outside.yaml")).unwrap();
+        std::os::unix::fs::symlink("../..", dir.join("sub/up")).unwrap();
+        let recursive = yaml_files_recursive(&dir).map_err(|e| e.to_string());
+        let _ = std::fs::remove_dir_all(&base);
+        assert_eq!(inside, [dir.join("inside.yaml")]);
+        let message = outside.unwrap_err();
+        assert!(
+            message.contains("outside.yaml is a symbolic link to")
+                && message.contains("outside the directory"),
+            "{message}"
+        );
+        assert!(recursive.unwrap_err().contains("sub/up is a symbolic link to"));
+    }
+
+    #[test]
     fn directories_skip_dotfiles_and_other_extensions() {
         let dir = std::env::temp_dir().join(format!("mesh-ingress-yaml-files-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         for name in [".argocd-source.yaml", "a.yaml", "b.yml", "c.json", ".swp.yaml"] {
             std::fs::write(dir.join(name), "").unwrap();
         }
-        let names: Vec<String> = yaml_files(&dir)
+        let names: Vec<String> = yaml_files(&dir, &dir)
             .unwrap()
             .iter()
             .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())

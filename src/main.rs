@@ -5,6 +5,7 @@ use clap::{Parser, Subcommand};
 use mesh_ingress::commands::{self, EXIT_BAD_INPUT, Overrides, SchemaFormat};
 use mesh_ingress::krm::io::Limits;
 use std::ffi::OsString;
+use std::io::Write;
 use std::path::PathBuf;
 
 /// Expand a MeshIngress config into a complete Istio ingress stack.
@@ -113,13 +114,47 @@ fn one_line(error: &anyhow::Error) -> String {
 
 fn run() -> Result<i32> {
     let cli = Cli::parse();
+    let writes_to_file = matches!(&cli.command, Some(Command::Graph { output: Some(_), .. }));
+    if !writes_to_file && !stdout_is_open() {
+        anyhow::bail!(
+            "stdout is closed, so the output would be lost; run with stdout open (to discard it, `>/dev/null`)"
+        );
+    }
     let limits = Limits::from_env();
     let stdout = &mut std::io::stdout().lock();
+    let code = run_command(cli, &limits, stdout)?;
+    // The last bytes may still sit in stdout's buffer; a failure to write them is a failed run.
+    stdout.flush().map_err(|e| anyhow::anyhow!("cannot write output: {e}"))?;
+    Ok(code)
+}
+
+/// Whether stdout leads anywhere. A process started with stdout closed (`>&-`) never sees it closed:
+/// Rust's runtime reopens a closed standard descriptor on `/dev/null`, read-write, before `main`, so
+/// every write would succeed and the run would exit 0 having delivered nothing. So stdout on
+/// `/dev/null` opened read-write counts as closed; `>/dev/null` (write-only, as shells open it) still
+/// discards the output as asked. Where `/proc` cannot tell, stdout counts as open unless fd 1 is
+/// invalid.
+fn stdout_is_open() -> bool {
+    use std::os::fd::AsFd;
+    if std::io::stdout().as_fd().try_clone_to_owned().is_err() {
+        return false;
+    }
+    let on_dev_null =
+        std::fs::read_link("/proc/self/fd/1").is_ok_and(|t| t == std::path::Path::new("/dev/null"));
+    let read_write = std::fs::read_to_string("/proc/self/fdinfo/1").ok().and_then(|info| {
+        let flags = info.lines().find_map(|l| l.strip_prefix("flags:"))?.trim().to_string();
+        u32::from_str_radix(&flags, 8).ok()
+    });
+    // O_ACCMODE is 3 and O_RDWR 2 on Linux.
+    !(on_dev_null && read_write.is_some_and(|flags| flags & 3 == 2))
+}
+
+fn run_command(cli: Cli, limits: &Limits, stdout: &mut dyn Write) -> Result<i32> {
     let stderr = &mut std::io::stderr();
     match cli.command {
         None => {
-            let input = commands::read_limited(std::io::stdin(), "stdin", &limits)?;
-            Ok(commands::krm(&input, &limits, stdout, stderr)?)
+            let input = commands::read_limited(std::io::stdin(), "stdin", limits)?;
+            Ok(commands::krm(&input, limits, stdout, stderr)?)
         }
         Some(Command::Render { config, files, set, argocd, quiet }) => {
             let mut overrides = Overrides::default();
@@ -134,19 +169,19 @@ fn run() -> Result<i32> {
                 &overrides,
                 quiet,
                 &mut std::io::stdin(),
-                &limits,
+                limits,
                 stdout,
                 stderr,
             )?)
         }
-        Some(Command::Check { paths }) => Ok(commands::check(&paths, &limits, stdout, stderr)?),
+        Some(Command::Check { paths }) => Ok(commands::check(&paths, limits, stdout, stderr)?),
         Some(Command::Graph { config, files, format, output, explain, set }) => {
             let format = format.as_deref().and_then(mesh_ingress::graph::Format::parse);
             let options = mesh_ingress::graph::command::Options { format, output, explain };
             let overrides = Overrides::parse(&set)?;
             let stdin = &mut std::io::stdin();
             Ok(mesh_ingress::graph::command::graph(
-                &config, &files, &overrides, &options, stdin, &limits, stdout, stderr,
+                &config, &files, &overrides, &options, stdin, limits, stdout, stderr,
             )?)
         }
         Some(Command::Schema { crd, markdown }) => {
@@ -166,8 +201,8 @@ fn run() -> Result<i32> {
                     config.display()
                 );
             }
-            let input = commands::read_limited(std::io::stdin(), "stdin", &limits)?;
-            Ok(commands::legacy_plugin(&config, &input, &limits, stdout, stderr)?)
+            let input = commands::read_limited(std::io::stdin(), "stdin", limits)?;
+            Ok(commands::legacy_plugin(&config, &input, limits, stdout, stderr)?)
         }
     }
 }

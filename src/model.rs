@@ -484,6 +484,55 @@ pub fn istio_host_matches(pattern: &str, host: &str) -> bool {
     }
 }
 
+/// A set of Istio host patterns, indexed so that [`HostPatterns::matches`] costs a few hash lookups
+/// (one per distinct wildcard suffix length) instead of a pass over every pattern: validation asks it
+/// once per route host, and a config can hold thousands of domains and routes.
+#[derive(Clone, Debug, Default)]
+pub struct HostPatterns<'a> {
+    everything: bool,
+    plain: std::collections::HashSet<&'a str>,
+    /// What follows the `*` of each wildcard pattern.
+    suffixes: std::collections::HashSet<&'a str>,
+    lengths: std::collections::BTreeSet<usize>,
+}
+
+impl<'a> HostPatterns<'a> {
+    /// Index `patterns` (hosts without namespace parts).
+    pub fn new(patterns: impl IntoIterator<Item = &'a str>) -> Self {
+        let mut index = HostPatterns::default();
+        for pattern in patterns {
+            match pattern.strip_prefix('*') {
+                Some("") => index.everything = true,
+                Some(suffix) => {
+                    index.suffixes.insert(suffix);
+                    index.lengths.insert(suffix.len());
+                }
+                None => {
+                    index.plain.insert(pattern);
+                }
+            }
+        }
+        index
+    }
+
+    /// Whether some pattern matches `host`, exactly as [`istio_host_matches`] would.
+    pub fn matches(&self, host: &str) -> bool {
+        if self.everything || self.plain.contains(host) {
+            return true;
+        }
+        // `*S` matches `*T` when T ends with S, and a plain host when it ends with S and is longer.
+        let (body, wildcard) = match host.strip_prefix('*') {
+            Some(rest) => (rest, true),
+            None => (host, false),
+        };
+        self.lengths.iter().any(|&length| {
+            (length < body.len() || (wildcard && length == body.len()))
+                && body.is_char_boundary(body.len() - length)
+                && self.suffixes.contains(&body[body.len() - length..])
+        })
+    }
+}
+
 /// Whether two host sets overlap as Istio sees it (one host matches the other, either way), ignoring
 /// namespace parts: two servers on one port share Envoy's virtual hosts and SNI filter chains whatever
 /// namespaces they admit.
@@ -892,6 +941,40 @@ pub fn resolve(instance: &str, spec: &MeshIngressSpec) -> Model {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn indexed_host_patterns_match_as_istio_does() {
+        let patterns =
+            ["shop.example.com", "*.example.com", "*.internal.example.org", "*ample.net", "ü.de", "*.ü.de"];
+        let hosts = [
+            "shop.example.com",
+            "x.example.com",
+            "example.com",
+            ".example.com",
+            "*.example.com",
+            "*example.com",
+            "*.shop.example.com",
+            "a.internal.example.org",
+            "*.example.org",
+            "*",
+            "example.net",
+            "ample.net",
+            "*ample.net",
+            "*.net",
+            "ü.de",
+            "x.ü.de",
+            "*.ü.de",
+            "",
+        ];
+        for n in 0..=patterns.len() {
+            let index = HostPatterns::new(patterns[..n].iter().copied());
+            for host in hosts {
+                let expected = patterns[..n].iter().any(|p| istio_host_matches(p, host));
+                assert_eq!(index.matches(host), expected, "{host:?} against {:?}", &patterns[..n]);
+            }
+        }
+        assert!(HostPatterns::new(["*"]).matches("anything"));
+    }
 
     #[test]
     fn host_matching_follows_istio_and_x509() {

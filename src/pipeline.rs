@@ -137,10 +137,15 @@ pub fn process_config(mut items: Vec<Value>, config: &Config, raw: Option<&Value
     };
     let placement = match mode {
         Mode::Krm => {
-            match Placement::new(config.file.as_ref().map(|f| f.path.as_str()).unwrap_or_default()) {
+            let placement = match raw {
+                Some(raw) => Placement::of_config(raw),
+                None => Placement::new(config.file.as_ref().map(|f| f.path.as_str()).unwrap_or_default())
+                    .map_err(|message| Box::new(KrmResult::error(message))),
+            };
+            match placement {
                 Ok(placement) => Some(placement),
-                Err(message) => {
-                    results.push(config.result(KrmResult::error(message)));
+                Err(error) => {
+                    results.push(config.result(*error));
                     return Outcome { items, results, ..Default::default() };
                 }
             }

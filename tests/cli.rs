@@ -387,3 +387,99 @@ fn items_kpt_accepts_but_the_function_cannot_read_pass_through() {
         assert_eq!(text(&output.stderr).lines().count(), 1, "one counting line: {}", text(&output.stderr));
     }
 }
+
+/// Run with stdout set up by a shell redirection (`>&-`, `>/dev/full`), the way users and tools do.
+fn run_shell(redirect: &str, args: &str) -> Output {
+    Command::new("sh")
+        .arg("-c")
+        .arg(format!("exec \"$0\" {args} {redirect}"))
+        .arg(BIN)
+        .stdin(Stdio::null())
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_closed_or_full_stdout_is_a_failure_with_a_message() {
+    let dir = temp_dir("stdout");
+    let config = dir.join("config.yaml");
+    write(&config, CONFIG);
+    let list = dir.join("list.yaml");
+    write(&list, &resource_list(""));
+    let render = format!("render {}", config.display());
+    let krm = format!("< {}", list.display());
+    for args in [render.as_str(), krm.as_str()] {
+        let closed = run_shell(">&-", args);
+        assert_eq!(closed.status.code(), Some(2), "{args}: {}", text(&closed.stderr));
+        assert!(text(&closed.stderr).contains("stdout is closed"), "{args}: {}", text(&closed.stderr));
+        let full = run_shell(">/dev/full", args);
+        assert_eq!(full.status.code(), Some(2), "{args}: {}", text(&full.stderr));
+        assert!(
+            text(&full.stderr).contains("cannot write output: No space left on device"),
+            "{}",
+            text(&full.stderr)
+        );
+        // Discarding the output on purpose still works.
+        let discarded = run_shell(">/dev/null", args);
+        assert_eq!(discarded.status.code(), Some(0), "{args}: {}", text(&discarded.stderr));
+    }
+}
+
+#[test]
+fn render_dir_never_follows_a_link_out_of_the_directory() {
+    let dir = temp_dir("links");
+    let package = dir.join("package");
+    std::fs::create_dir_all(&package).unwrap();
+    let config = dir.join("config.yaml");
+    write(&config, CONFIG);
+    write(
+        &dir.join("secret.yaml"),
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: private, namespace: x}\nstringData: {key: hunter2}\n",
+    );
+    write(
+        &package.join("app.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: app, namespace: x}\n",
+    );
+    std::os::unix::fs::symlink("app.yaml", package.join("alias.yml")).unwrap();
+    let inside = run(&["render", config.to_str().unwrap(), package.to_str().unwrap()], b"");
+    assert_eq!(inside.status.code(), Some(0), "{}", text(&inside.stderr));
+    assert_eq!(text(&inside.stdout).matches("name: app\n").count(), 2);
+
+    std::os::unix::fs::symlink("../secret.yaml", package.join("secret.yaml")).unwrap();
+    let outside = run(&["render", config.to_str().unwrap(), package.to_str().unwrap()], b"");
+    assert_bad_input(&outside, "secret.yaml is a symbolic link to");
+    assert!(text(&outside.stderr).contains("outside the directory"), "{}", text(&outside.stderr));
+    assert!(!text(&outside.stdout).contains("hunter2"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_huge_value_is_quoted_short() {
+    let name = "a".repeat(1 << 20);
+    let config = CONFIG.replace("gateways: [{name: external}]", &format!("gateways: [{{name: {name}}}]"));
+    let dir = temp_dir("huge");
+    let path = dir.join("config.yaml");
+    write(&path, &config);
+    let output = run(&["render", path.to_str().unwrap()], b"");
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}",
+        text(&output.stderr).chars().take(2000).collect::<String>()
+    );
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("... (1048576 characters)"), "{}", stderr.chars().take(2000).collect::<String>());
+    // Every line names the value at most once, shortened: far less than the value itself in all.
+    assert!(stderr.len() < 64 * 1024, "{} bytes on stderr", stderr.len());
+    let list = run(
+        &[],
+        resource_list("")
+            .replace("gateways: [{name: external}]", &format!("gateways: [{{name: {name}}}]"))
+            .as_bytes(),
+    );
+    assert_eq!(list.status.code(), Some(1));
+    // The functionConfig comes back as it was (the value once, whole); the results quote it short.
+    assert!(list.stdout.len() < name.len() + 64 * 1024, "{} bytes on stdout", list.stdout.len());
+    let _ = std::fs::remove_dir_all(&dir);
+}

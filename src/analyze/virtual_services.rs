@@ -12,6 +12,9 @@
 use super::hosts::{gateway_host_for, overlap};
 use super::package::{Package, same_namespace};
 use super::{Finding, Level, did_you_mean, mappings, near_miss, strings, text};
+use crate::model::HostPatterns;
+use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
 
 /// The reserved gateway name binding a VirtualService to every sidecar.
 pub const MESH: &str = "mesh";
@@ -28,11 +31,12 @@ pub fn resolve<'r>(reference: &'r str, vs_namespace: Option<&'r str>) -> (Option
 pub fn served_hosts<'a>(package: &Package<'a>, gateway: usize, vs_namespace: Option<&str>) -> Vec<&'a str> {
     let object = package.object(gateway);
     let mut out: Vec<&str> = Vec::new();
+    let mut seen = HashSet::new();
     let servers = object.value.get("spec").and_then(|s| s.get("servers"));
     for (_, server) in mappings(servers) {
         for (_, host) in strings(server.get("hosts")) {
             if let Some(host) = gateway_host_for(host, object.namespace, vs_namespace)
-                && !out.contains(&host)
+                && seen.insert(host)
             {
                 out.push(host);
             }
@@ -41,19 +45,46 @@ pub fn served_hosts<'a>(package: &Package<'a>, gateway: usize, vs_namespace: Opt
     out
 }
 
-fn serves(served: &[&str], host: &str) -> bool {
-    served.iter().any(|g| overlap(g, host))
+/// The hosts a Gateway serves to one namespace, indexed so that asking whether a host is served
+/// costs a few hash lookups rather than a pass over every host: a package with thousands of domains
+/// and routes asks it once per route host.
+pub struct Served<'a> {
+    /// The hosts, in server order (for messages).
+    pub hosts: Vec<&'a str>,
+    patterns: HostPatterns<'a>,
+}
+
+impl<'a> Served<'a> {
+    /// Index `hosts`.
+    pub fn new(hosts: Vec<&'a str>) -> Self {
+        Served { patterns: HostPatterns::new(hosts.iter().copied()), hosts }
+    }
+
+    /// Whether one of the hosts overlaps `host` ([`overlap`]: equal, or a wildcard covers the other).
+    pub fn serves(&self, host: &str) -> bool {
+        if self.hosts.is_empty() {
+            return false;
+        }
+        if host.starts_with('*') {
+            // A wildcard host can cover served hosts of any length; such route hosts are few.
+            return self.hosts.iter().any(|g| overlap(g, host));
+        }
+        // A plain host covers only itself, so only the served side's patterns can match.
+        self.patterns.matches(host)
+    }
 }
 
 /// Run the check over every VirtualService.
 pub fn check(package: &Package<'_>, findings: &mut Vec<Finding>) {
+    // Every VirtualService of a namespace bound to one Gateway asks about the same hosts.
+    let mut cache: HashMap<(usize, Option<&str>), Rc<Served<'_>>> = HashMap::new();
     for &vs in &package.virtual_services {
         let object = package.object(vs);
         let Some(spec) = object.spec() else { continue };
         let hosts: Vec<(usize, &str)> = strings(spec.get("hosts")).collect();
         let references: Vec<(usize, &str)> = strings(spec.get("gateways")).collect();
         let to_mesh = references.is_empty() || references.iter().any(|(_, r)| *r == MESH);
-        let mut bound: Vec<(usize, Vec<&str>)> = Vec::new();
+        let mut bound: Vec<(usize, Rc<Served<'_>>)> = Vec::new();
         let mut complete = true;
         for &(index, reference) in &references {
             if reference == MESH {
@@ -68,9 +99,11 @@ pub fn check(package: &Package<'_>, findings: &mut Vec<Finding>) {
                 continue;
             }
             for gateway in found {
-                let served = served_hosts(package, gateway, object.namespace);
+                let served = Rc::clone(cache.entry((gateway, object.namespace)).or_insert_with(|| {
+                    Rc::new(Served::new(served_hosts(package, gateway, object.namespace)))
+                }));
                 // No hosts at all is a schema error, not a matter of this check.
-                if !hosts.is_empty() && !hosts.iter().any(|(_, host)| serves(&served, host)) {
+                if !hosts.is_empty() && !hosts.iter().any(|(_, host)| served.serves(host)) {
                     let listed: Vec<&str> = hosts.iter().map(|(_, h)| *h).collect();
                     findings.push(
                         Finding::new(
@@ -83,7 +116,7 @@ pub fn check(package: &Package<'_>, findings: &mut Vec<Finding>) {
                                 listed.join(", "),
                                 object.full_name(),
                                 package.object(gateway).full_name(),
-                                describe_hosts(&served)
+                                describe_hosts(&served.hosts)
                             ),
                         )
                         .value(text(reference)),
@@ -97,13 +130,13 @@ pub fn check(package: &Package<'_>, findings: &mut Vec<Finding>) {
             continue;
         }
         for &(index, host) in &hosts {
-            if bound.iter().any(|(_, served)| serves(served, host)) {
+            if bound.iter().any(|(_, served)| served.serves(host)) {
                 continue;
             }
             let gateways: Vec<String> = bound
                 .iter()
                 .map(|(g, served)| {
-                    format!("{} serves {}", package.object(*g).full_name(), describe_hosts(served))
+                    format!("{} serves {}", package.object(*g).full_name(), describe_hosts(&served.hosts))
                 })
                 .collect();
             findings.push(
@@ -199,6 +232,45 @@ mod tests {
         let mut findings = Vec::new();
         check(&package, &mut findings);
         findings
+    }
+
+    #[test]
+    fn the_host_index_answers_as_overlap_does() {
+        let hosts = [
+            "shop.example.com",
+            "*.example.com",
+            "*.internal.example.org",
+            "a.b.c",
+            "*ample.net",
+            "ü.example.de",
+        ];
+        let queries = [
+            "shop.example.com",
+            "x.example.com",
+            "example.com",
+            "*.example.com",
+            "*.shop.example.com",
+            "a.internal.example.org",
+            "internal.example.org",
+            "*.example.org",
+            "*",
+            "a.b.c",
+            "b.c",
+            "example.net",
+            "ample.net",
+            "*.net",
+            "ü.example.de",
+            "x.ü.example.de",
+            "",
+        ];
+        for n in 0..=hosts.len() {
+            let served = Served::new(hosts[..n].to_vec());
+            for query in queries {
+                let expected = hosts[..n].iter().any(|g| overlap(g, query));
+                assert_eq!(served.serves(query), expected, "{query:?} against {:?}", &hosts[..n]);
+            }
+        }
+        assert!(Served::new(vec!["*"]).serves("anything.example.com"));
     }
 
     #[test]

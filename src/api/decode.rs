@@ -86,6 +86,18 @@ impl<'s> SchemaChecker<'s> {
                     // kubectl accepts `cpu: 2`; k8s-openapi's Quantity only reads strings.
                     if def_name.is_some_and(|n| n.ends_with(".Quantity")) {
                         *value = Value::String(n.to_string());
+                    } else if n.as_i64().is_none_or(|i| i32::try_from(i).is_err()) {
+                        // An IntOrString holds an int32 (`maxUnavailable: 1`, a port).
+                        problems.push(Problem {
+                            path: path.to_string(),
+                            message: format!(
+                                "{n} is out of range: expected an integer from {} to {} or a string",
+                                i32::MIN,
+                                i32::MAX
+                            ),
+                            value: Some(value.clone()),
+                            suggestion: None,
+                        });
                     }
                 }
                 Value::Number(n) if def_name.is_some_and(|name| name.ends_with(".Quantity")) => {
@@ -302,36 +314,89 @@ fn enum_problem(path: &str, value: &Value, options: &[Value]) -> Problem {
     Problem { path: path.to_string(), message, value: Some(value.clone()), suggestion }
 }
 
-fn check_range(schema: &Value, number: &serde_json::Number, path: &str, problems: &mut Vec<Problem>) {
-    let Some(n) = number.as_f64() else { return };
-    let min = schema.get("minimum").and_then(Value::as_f64);
-    let max = schema.get("maximum").and_then(Value::as_f64);
-    let below = min.is_some_and(|m| n < m);
-    let above = max.is_some_and(|m| n > m);
-    if below || above {
-        let expected = match (min, max) {
-            (Some(lo), Some(hi)) => format!("expected {lo}-{hi}"),
-            (Some(lo), None) => format!("expected at least {lo}"),
-            (None, Some(hi)) => format!("expected at most {hi}"),
-            (None, None) => String::new(),
-        };
-        problems.push(Problem {
-            path: path.to_string(),
-            message: format!("{number} is out of range, {expected}"),
-            value: Some(Value::Number(number.clone())),
-            suggestion: None,
-        });
-    }
+/// The range an integer `format` can hold where this config ends up. Every unsigned 32-bit field of
+/// the config (replicas, ports, percentages, weights, retry attempts, connection limits) is written to
+/// an `int32` field of a Kubernetes or Istio object, so `uint32` stops at `i32::MAX`: a larger value
+/// would wrap to a negative number in the rendered object. `int64`/`uint64` stop where Kubernetes'
+/// `int64` does.
+fn format_bounds(format: &str) -> Option<(i128, i128)> {
+    Some(match format {
+        "int8" => (i8::MIN.into(), i8::MAX.into()),
+        "uint8" => (0, u8::MAX.into()),
+        "int16" => (i16::MIN.into(), i16::MAX.into()),
+        "uint16" => (0, u16::MAX.into()),
+        "int32" => (i32::MIN.into(), i32::MAX.into()),
+        "uint32" => (0, i32::MAX.into()),
+        "int64" | "int" => (i64::MIN.into(), i64::MAX.into()),
+        "uint64" | "uint" => (0, i64::MAX.into()),
+        _ => return None,
+    })
 }
 
-/// A value as it would be written in YAML, for messages.
-pub fn show(value: &Value) -> String {
-    match value {
-        Value::String(s) => format!("{s:?}"),
-        Value::Object(_) => "{...}".to_string(),
-        Value::Array(_) => "[...]".to_string(),
-        other => other.to_string(),
+/// The integer bounds of a schema: its `minimum`/`maximum` narrowed by its `format`.
+pub fn integer_bounds(schema: &Value) -> (Option<i128>, Option<i128>) {
+    let bound = |key: &str, round: fn(f64) -> f64| {
+        schema.get(key).and_then(|v| {
+            v.as_i64().map(i128::from).or_else(|| v.as_u64().map(i128::from)).or_else(|| {
+                // Bounds of a generated schema are small; the cast saturates on anything else.
+                v.as_f64().filter(|f| f.is_finite()).map(|f| round(f) as i128)
+            })
+        })
+    };
+    let mut min = bound("minimum", f64::ceil);
+    let mut max = bound("maximum", f64::floor);
+    if let Some((lo, hi)) = schema.get("format").and_then(Value::as_str).and_then(format_bounds) {
+        min = Some(min.map_or(lo, |m| m.max(lo)));
+        max = Some(max.map_or(hi, |m| m.min(hi)));
     }
+    (min, max)
+}
+
+fn check_range(schema: &Value, number: &serde_json::Number, path: &str, problems: &mut Vec<Problem>) {
+    let integer = number.as_i64().map(i128::from).or_else(|| number.as_u64().map(i128::from));
+    let expected = match integer {
+        Some(n) => {
+            let (min, max) = integer_bounds(schema);
+            out_of_range("an integer", n, min, max)
+        }
+        None => {
+            let Some(n) = number.as_f64() else { return };
+            let bound = |key: &str| schema.get(key).and_then(Value::as_f64);
+            out_of_range("a number", n, bound("minimum"), bound("maximum"))
+        }
+    };
+    let Some(expected) = expected else { return };
+    problems.push(Problem {
+        path: path.to_string(),
+        message: format!("{number} is out of range: {expected}"),
+        value: Some(Value::Number(number.clone())),
+        suggestion: None,
+    });
+}
+
+/// What was expected of `n` (`what`: "an integer" or "a number"), when it lies outside its bounds.
+fn out_of_range<T: PartialOrd + std::fmt::Display>(
+    what: &str,
+    n: T,
+    min: Option<T>,
+    max: Option<T>,
+) -> Option<String> {
+    let below = min.as_ref().is_some_and(|m| n < *m);
+    let above = max.as_ref().is_some_and(|m| n > *m);
+    if !(below || above) {
+        return None;
+    }
+    Some(match (min, max) {
+        (Some(lo), Some(hi)) => format!("expected {what} from {lo} to {hi}"),
+        (Some(lo), None) => format!("expected {what} of at least {lo}"),
+        (None, Some(hi)) => format!("expected {what} of at most {hi}"),
+        (None, None) => return None,
+    })
+}
+
+/// A value as it would be written in YAML, for messages; long values are shortened.
+pub fn show(value: &Value) -> String {
+    crate::krm::result::quote(value)
 }
 
 /// Append a mapping key to a field path; keys that are not plain identifiers are bracket-quoted
@@ -449,7 +514,11 @@ mod tests {
                 .iter()
                 .any(|l| l.starts_with("spec.mode: unsupported value \"SIMPEL\", did you mean \"SIMPLE\""))
         );
-        assert!(lines.contains(&"spec.port: 70000 is out of range, expected 1-65535".to_string()));
+        assert!(
+            lines.contains(
+                &"spec.port: 70000 is out of range: expected an integer from 1 to 65535".to_string()
+            )
+        );
         assert!(lines.iter().any(|l| l.starts_with("spec.opt.nmae: unknown field")));
         assert!(lines.contains(&"spec.opt.name: required field \"name\" is missing".to_string()));
         assert!(
@@ -468,6 +537,52 @@ mod tests {
         let mut value = json!({"mode": "MUTUAL", "port": 443, "opt": null, "cpu": 2});
         assert!(SchemaChecker::new(&root).check(&mut value, "spec").is_empty());
         assert_eq!(value["cpu"], json!("2"));
+    }
+
+    #[test]
+    fn integers_are_bounded_by_their_format_where_kubernetes_holds_them() {
+        let root = json!({
+            "type": "object",
+            "properties": {
+                "replicas": {"type": "integer", "format": "uint32", "minimum": 0},
+                "weight": {"type": "integer", "format": "int32"},
+                "code": {"type": "integer", "format": "uint16", "minimum": 0, "maximum": 65535},
+                "seconds": {"type": "integer", "format": "int64"}
+            }
+        });
+        let lines = |mut value: Value| -> Vec<String> {
+            SchemaChecker::new(&root)
+                .check(&mut value, "spec")
+                .iter()
+                .map(|p| format!("{}: {}", p.path, p.message))
+                .collect()
+        };
+        assert!(lines(json!({"replicas": 2147483647, "weight": -2147483648, "code": 65535})).is_empty());
+        assert_eq!(
+            lines(json!({"replicas": 2147483648_u64})),
+            ["spec.replicas: 2147483648 is out of range: expected an integer from 0 to 2147483647"]
+        );
+        assert_eq!(
+            lines(json!({"replicas": 4294967296_u64})),
+            ["spec.replicas: 4294967296 is out of range: expected an integer from 0 to 2147483647"]
+        );
+        assert_eq!(
+            lines(json!({"replicas": -1})),
+            ["spec.replicas: -1 is out of range: expected an integer from 0 to 2147483647"]
+        );
+        assert_eq!(
+            lines(json!({"weight": 2147483648_u64})),
+            ["spec.weight: 2147483648 is out of range: expected an integer from -2147483648 to 2147483647"]
+        );
+        assert_eq!(
+            lines(json!({"seconds": u64::MAX})),
+            [format!(
+                "spec.seconds: {} is out of range: expected an integer from {} to {}",
+                u64::MAX,
+                i64::MIN,
+                i64::MAX
+            )]
+        );
     }
 
     #[test]

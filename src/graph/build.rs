@@ -699,9 +699,11 @@ impl Builder<'_> {
                             port: destination
                                 .pointer("/port/number")
                                 .and_then(Value::as_u64)
-                                .map(|p| p as u32),
+                                .and_then(|p| u32::try_from(p).ok()),
                             subset: destination.get("subset").and_then(Value::as_str).map(String::from),
-                            weight: weight.and_then(Value::as_u64).unwrap_or(100) as u32,
+                            weight: weight
+                                .and_then(Value::as_u64)
+                                .map_or(100, |w| u32::try_from(w).unwrap_or(u32::MAX)),
                         });
                     }
                 }

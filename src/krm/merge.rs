@@ -51,18 +51,45 @@ impl Placement {
     /// Placement beside a config read from `config_file` (package-relative; `""` for none). A path
     /// that leaves the package (`..`, an absolute path) is refused: generated files must stay inside.
     pub fn new(config_file: &str) -> Result<Self, String> {
-        let escapes = config_file.starts_with('/')
+        Self::check(PATH_ANNOTATION, config_file)?;
+        let directory = config_file.rsplit_once('/').map(|(dir, _)| dir).unwrap_or("");
+        Ok(Placement { directory: directory.trim_end_matches('/').to_string() })
+    }
+
+    /// Placement beside the config object `config`. Both of its path annotations
+    /// (`internal.config.kubernetes.io/path` and the older `config.kubernetes.io/path`) must stay
+    /// inside the package, whichever kpt reads: the error names the annotation and its value.
+    pub fn of_config(config: &Value) -> Result<Self, Box<KrmResult>> {
+        for annotation in [PATH_ANNOTATION, LEGACY_PATH_ANNOTATION] {
+            if let Some(value) = object::annotation(config, annotation) {
+                Self::check(annotation, value).map_err(|message| {
+                    Box::new(KrmResult::error(message).at(
+                        format!("metadata.annotations[{annotation:?}]"),
+                        Some(Value::String(value.to_string())),
+                    ))
+                })?;
+            }
+        }
+        let file = object::annotation(config, PATH_ANNOTATION)
+            .or_else(|| object::annotation(config, LEGACY_PATH_ANNOTATION))
+            .unwrap_or_default();
+        Self::new(file).map_err(|message| Box::new(KrmResult::error(message)))
+    }
+
+    /// Refuse a config path (the value of `annotation`) that leads outside the package: absolute
+    /// (`/x`, `C:\x`, `\\host\x`), or with a `..` segment (either separator).
+    fn check(annotation: &str, config_file: &str) -> Result<(), String> {
+        let escapes = config_file.starts_with(['/', '\\'])
             || config_file.split(['/', '\\']).any(|segment| segment == "..")
             || config_file.contains(':');
         if escapes {
             return Err(format!(
-                "the config's {PATH_ANNOTATION} is {}, outside the package; generated files are written \
+                "the config's {annotation} is {}, outside the package; generated files are written \
                  beside the config and must stay inside the package, so the config's path must be relative, without `..`",
-                show_limited(&Value::String(config_file.to_string()))
+                super::result::quote(&Value::String(config_file.to_string()))
             ));
         }
-        let directory = config_file.rsplit_once('/').map(|(dir, _)| dir).unwrap_or("");
-        Ok(Placement { directory: directory.trim_end_matches('/').to_string() })
+        Ok(())
     }
 
     /// The package-relative directory of an instance's generated files.
@@ -200,20 +227,6 @@ fn describe(item: &Value) -> String {
         Some((path, _)) => format!("{id} (in {path})"),
         None => id.to_string(),
     }
-}
-
-/// A value for a message, cut to a few hundred characters.
-fn show_limited(value: &Value) -> String {
-    const LIMIT: usize = 200;
-    let text = match value {
-        Value::String(s) => format!("{s:?}"),
-        other => other.to_string(),
-    };
-    if text.len() <= LIMIT {
-        return text;
-    }
-    let cut = (0..=LIMIT).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
-    format!("{}... ({} characters)", &text[..cut], text.len())
 }
 
 /// How many objects a message lists before it says "and N more".
@@ -615,8 +628,9 @@ fn conflict_message(user: &Value, conflicts: &[Conflict]) -> String {
     let fields: Vec<String> = conflicts
         .iter()
         .map(|c| {
-            let side =
-                |v: &Option<Value>| v.as_ref().map(show_limited).unwrap_or_else(|| "(removed)".to_string());
+            let side = |v: &Option<Value>| {
+                v.as_ref().map(super::result::quote).unwrap_or_else(|| "(removed)".to_string())
+            };
             format!("{} (edited: {}; generated now: {})", c.path, side(&c.user), side(&c.new))
         })
         .collect();
@@ -928,6 +942,22 @@ mod tests {
         assert!(Placement::new("../x.yaml").is_err());
         assert!(Placement::new("/abs/x.yaml").is_err());
         assert!(Placement::new("a/../../b.yaml").is_err());
+        assert!(Placement::new("a\\..\\..\\b.yaml").is_err());
+        assert!(Placement::new("C:/b.yaml").is_err());
+        let config =
+            |annotations: Value| json!({"kind": "MeshIngress", "metadata": {"annotations": annotations}});
+        let error = Placement::of_config(&config(
+            json!({PATH_ANNOTATION: "a.yaml", LEGACY_PATH_ANNOTATION: "../a.yaml"}),
+        ))
+        .unwrap_err();
+        assert!(error.message.starts_with("the config's config.kubernetes.io/path is \"../a.yaml\""));
+        assert_eq!(error.field.unwrap().path, "metadata.annotations[\"config.kubernetes.io/path\"]");
+        let error = Placement::of_config(&config(json!({PATH_ANNOTATION: "/a.yaml"}))).unwrap_err();
+        assert_eq!(error.field.unwrap().path, "metadata.annotations[\"internal.config.kubernetes.io/path\"]");
+        assert_eq!(
+            Placement::of_config(&config(json!({LEGACY_PATH_ANNOTATION: "sub/m.yaml"}))).unwrap().directory,
+            "sub"
+        );
         assert_eq!(
             Placement::new("sub/dir/m.yaml").unwrap().path("i", "f.yaml"),
             "sub/dir/generated/i/f.yaml"

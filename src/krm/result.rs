@@ -97,7 +97,7 @@ impl KrmResult {
     /// A result with only a message and a severity.
     pub fn new(severity: Severity, message: impl Into<String>) -> Self {
         KrmResult {
-            message: message.into(),
+            message: limit_message(message.into()),
             severity,
             resource_ref: None,
             field: None,
@@ -122,8 +122,10 @@ impl KrmResult {
     }
 
     /// Attach the field path and, optionally, the value found there.
+    /// A large value is cut (see [`limit_value`]), so a result never carries megabytes of input.
     pub fn at(mut self, path: impl Into<String>, value: Option<serde_json::Value>) -> Self {
-        self.field = Some(Field { path: path.into(), current_value: value, proposed_value: None });
+        let current_value = value.map(limit_value);
+        self.field = Some(Field { path: path.into(), current_value, proposed_value: None });
         self
     }
 
@@ -212,9 +214,110 @@ pub fn has_errors(results: &[KrmResult]) -> bool {
     results.iter().any(|r| r.severity == Severity::Error)
 }
 
+/// How much of a user's value a message or result quotes, in bytes. Enough to recognize the value;
+/// a bad value can be megabytes long, and quoting it whole in every message that names it would
+/// multiply the input in memory, on stderr and in the output.
+pub const QUOTE_LIMIT: usize = 200;
+
+/// `text` as it is quoted in messages: whole when short, else its first [`QUOTE_LIMIT`] bytes (cut at
+/// a character boundary), an ellipsis and its full length. The one place values are shortened.
+pub fn shorten(text: &str) -> String {
+    if text.len() <= QUOTE_LIMIT {
+        return text.to_string();
+    }
+    let cut = (0..=QUOTE_LIMIT).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
+    format!("{}... ({} characters)", &text[..cut], text.chars().count())
+}
+
+/// A value as a message quotes it: a string in double quotes, anything else as JSON (a mapping or a
+/// list as `{...}` or `[...]`), shortened like [`shorten`].
+pub fn quote(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::String(s) if s.len() > QUOTE_LIMIT => format!("{:?}", shorten(s)),
+        serde_json::Value::String(s) => format!("{s:?}"),
+        serde_json::Value::Object(_) => "{...}".to_string(),
+        serde_json::Value::Array(_) => "[...]".to_string(),
+        other => shorten(&other.to_string()),
+    }
+}
+
+/// The longest message a result carries, in bytes; lists of objects in a message stop well before.
+pub const MESSAGE_LIMIT: usize = 4096;
+
+/// A message with every long word (a value quoted in it, typically) shortened like [`shorten`], and
+/// the whole cut at [`MESSAGE_LIMIT`]: the backstop that keeps one huge value from being repeated in
+/// full by every rule that names it.
+pub fn limit_message(message: String) -> String {
+    if message.len() <= QUOTE_LIMIT {
+        return message;
+    }
+    let mut out = String::with_capacity(message.len().min(MESSAGE_LIMIT + 64));
+    for (i, word) in message.split(' ').enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        if word.len() > QUOTE_LIMIT {
+            // Keep a closing quote (and what follows it, such as `:` or `,`) so the text still reads.
+            let head = if word.starts_with('"') { "\"" } else { "" };
+            let tail = word.rfind('"').filter(|&q| q > 0 && word.len() - q <= 3).map_or("", |q| &word[q..]);
+            out.push_str(head);
+            out.push_str(&shorten(&word[head.len()..word.len() - tail.len()]));
+            out.push_str(tail);
+        } else {
+            out.push_str(word);
+        }
+        if out.len() > MESSAGE_LIMIT {
+            break;
+        }
+    }
+    if out.len() > MESSAGE_LIMIT {
+        let cut = (0..=MESSAGE_LIMIT).rev().find(|&i| out.is_char_boundary(i)).unwrap_or(0);
+        out.truncate(cut);
+        out.push_str(&format!("... (message cut; {} characters in all)", message.chars().count()));
+    }
+    out
+}
+
+/// A value for a result's `currentValue`: itself when small, else a string holding its shortened
+/// text, so a result stays small whatever the input held.
+pub fn limit_value(value: serde_json::Value) -> serde_json::Value {
+    match &value {
+        serde_json::Value::String(s) if s.len() > QUOTE_LIMIT => serde_json::Value::String(shorten(s)),
+        serde_json::Value::Object(_) | serde_json::Value::Array(_) => {
+            let text = value.to_string();
+            if text.len() > QUOTE_LIMIT { serde_json::Value::String(shorten(&text)) } else { value }
+        }
+        _ => value,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_values_are_quoted_shortened_once() {
+        let long = "a".repeat(10_000);
+        assert_eq!(shorten("short"), "short");
+        let short = shorten(&long);
+        assert!(short.len() < QUOTE_LIMIT + 40 && short.ends_with("... (10000 characters)"), "{short}");
+        let message =
+            KrmResult::error(format!("gateway name {long:?} is not valid: it is 10000 characters long"))
+                .message;
+        assert!(
+            message.starts_with("gateway name \"aaa")
+                && message.ends_with("... (10000 characters)\" is not valid: it is 10000 characters long"),
+            "{message}"
+        );
+        let many = KrmResult::error(vec!["word"; 10_000].join(" ")).message;
+        assert!(
+            many.len() < MESSAGE_LIMIT + 100 && many.ends_with("(message cut; 49999 characters in all)"),
+            "{many}"
+        );
+        let result = KrmResult::error("x").at("spec.a", Some(serde_json::Value::String(long)));
+        let value = result.field.and_then(|f| f.current_value).unwrap_or_default();
+        assert!(value.as_str().is_some_and(|v| v.len() < QUOTE_LIMIT + 40), "{value}");
+    }
 
     #[test]
     fn sorts_errors_before_warnings_and_by_path() {

@@ -489,8 +489,11 @@ pub enum HashKey {
 /// remainder) when none is written. Unwritten weights beside written ones are 0 (an error).
 pub fn weights(written: &[Option<u32>]) -> Vec<u32> {
     if written.iter().all(Option::is_none) {
-        let n = written.len().max(1) as u32;
-        return (0..written.len() as u32).map(|i| 100 / n + u32::from(i < 100 % n)).collect();
+        let n = written.len().max(1);
+        // Each share is at most 100, so it always fits.
+        return (0..written.len())
+            .map(|i| u32::try_from(100 / n + usize::from(i < 100 % n)).unwrap_or(100))
+            .collect();
     }
     written.iter().map(|w| w.unwrap_or(0)).collect()
 }

@@ -48,7 +48,7 @@ pub fn render(model: &Model) -> Result<Vec<Generated>, Error> {
                 selector: Some(selector.clone()),
                 ports: Some(vec![ServicePort {
                     name: Some("http".to_string()),
-                    port: demo.port as i32,
+                    port: super::int32(demo.port),
                     protocol: Some("TCP".to_string()),
                     target_port: Some(IntOrString::String("http".to_string())),
                     ..Default::default()
@@ -115,7 +115,7 @@ fn deployment(model: &Model, demo: &DemoModel, selector: &BTreeMap<String, Strin
     Deployment {
         metadata: metadata(model, &demo.name, Some(&demo.namespace), &demo.name, Component::Demo),
         spec: DeploymentSpec {
-            replicas: Some(demo.replicas as i32),
+            replicas: Some(super::int32(demo.replicas)),
             selector: LabelSelector { match_labels: Some(selector.clone()), ..Default::default() },
             template: PodTemplateSpec {
                 metadata: Some(ObjectMeta { labels: Some(labels), ..Default::default() }),

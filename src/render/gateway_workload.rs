@@ -315,9 +315,9 @@ fn service(
                     .into_iter()
                     .map(|(name, port, target, protocol)| ServicePort {
                         name: Some(name),
-                        port: port as i32,
+                        port: super::int32(port),
                         protocol: Some(protocol.as_str().to_string()),
-                        target_port: Some(IntOrString::Int(target as i32)),
+                        target_port: Some(IntOrString::Int(super::int32(target))),
                         ..Default::default()
                     })
                     .collect(),
@@ -415,7 +415,7 @@ pub fn deployment(
         // which it opens from its bootstrap: an Envoy waiting for istiod is not restarted.
         liveness_probe: Some(Probe {
             tcp_socket: Some(TCPSocketAction {
-                port: IntOrString::Int(STATUS_PORT as i32),
+                port: IntOrString::Int(super::int32(STATUS_PORT)),
                 ..Default::default()
             }),
             initial_delay_seconds: Some(10),
@@ -439,7 +439,7 @@ pub fn deployment(
         metadata: workload_meta(model, workload, component),
         spec: DeploymentSpec {
             replicas: match workload.replicas {
-                Replicas::Fixed(n) => Some(n as i32),
+                Replicas::Fixed(n) => Some(super::int32(n)),
                 Replicas::Autoscaled(_) => None,
             },
             selector: LabelSelector { match_labels: Some(workload.selector.clone()), ..Default::default() },
@@ -508,7 +508,7 @@ fn hpa(
             name: name.to_string(),
             target: MetricTarget {
                 type_: "Utilization".to_string(),
-                average_utilization: Some(percent as i32),
+                average_utilization: Some(super::int32(percent)),
                 ..Default::default()
             },
         }),
@@ -526,8 +526,8 @@ fn hpa(
                 kind: "Deployment".to_string(),
                 name: workload.name.clone(),
             },
-            min_replicas: Some(autoscaling.min_replicas as i32),
-            max_replicas: autoscaling.max_replicas as i32,
+            min_replicas: Some(super::int32(autoscaling.min_replicas)),
+            max_replicas: super::int32(autoscaling.max_replicas),
             metrics: Some(metrics),
             ..Default::default()
         },

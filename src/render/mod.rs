@@ -103,6 +103,13 @@ pub fn render(model: &Model) -> Result<Vec<Generated>, Error> {
     Ok(out)
 }
 
+/// A config integer as the `int32` Kubernetes and Istio hold it. Decoding refuses every value above
+/// `i32::MAX` with its field path (`api::decode`), so this never saturates on a decoded config; it
+/// exists so that no value can wrap to a negative number on the way out, whatever the caller.
+pub fn int32(n: u32) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
+}
+
 /// A file name for an object group, safe for any DNS-1123 name.
 pub fn file_name(prefix: &str, name: &str) -> String {
     format!("{prefix}-{name}.yaml")

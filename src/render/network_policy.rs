@@ -40,7 +40,7 @@ fn admit_only(
                     ports
                         .into_iter()
                         .map(|(port, protocol)| NetworkPolicyPort {
-                            port: Some(IntOrString::Int(port as i32)),
+                            port: Some(IntOrString::Int(super::int32(port))),
                             protocol: Some(protocol.as_str().to_string()),
                             ..Default::default()
                         })
@@ -80,8 +80,10 @@ pub fn demo(
     file: &str,
 ) -> Result<Generated, Error> {
     let meta = metadata(model, &demo.name, Some(&demo.namespace), &demo.name, Component::Demo);
-    let mut ports =
-        BTreeSet::from([(DEMO_CONTAINER_PORT as u32, PortProtocol::Tcp), (STATUS_PORT, PortProtocol::Tcp)]);
+    let mut ports = BTreeSet::from([
+        (u32::try_from(DEMO_CONTAINER_PORT).unwrap_or_default(), PortProtocol::Tcp),
+        (STATUS_PORT, PortProtocol::Tcp),
+    ]);
     ports.extend(METRICS_PORTS.map(|p| (p, PortProtocol::Tcp)));
     Generated::new(&admit_only(meta, selector, ports), file)
 }

@@ -3,9 +3,10 @@
 use super::names;
 use super::{Findings, text};
 use crate::api::v1alpha1::*;
-use crate::model::{Model, istio_host_matches, server_host_admits, server_host_name};
+use crate::model::{HostPatterns, Model, istio_host_matches, server_host_admits, server_host_name};
 use crate::render::namespaces::is_system_namespace;
 use serde_json::{Value, json};
+use std::collections::HashMap;
 
 /// Run the mesh rules.
 pub fn check(model: &Model, f: &mut Findings) {
@@ -98,32 +99,46 @@ pub fn gateway_exists(model: &Model, name: &str, at: &str, f: &mut Findings) -> 
     false
 }
 
+/// The hosts of each gateway's Istio servers as the routes of one namespace see them, built once per
+/// gateway and namespace and shared by every route there.
+#[derive(Default)]
+pub struct ServedHosts<'m> {
+    by_gateway: HashMap<(&'m str, &'m str), (Vec<&'m str>, HostPatterns<'m>)>,
+}
+
 /// Every host of a VirtualService must be served by each gateway it binds (IST0132); otherwise the
 /// route never receives traffic through that gateway. A server host's namespace part (`shop/`, `./`)
 /// admits only VirtualServices of that namespace.
-pub fn hosts_served(
-    model: &Model,
+pub fn hosts_served<'m>(
+    model: &'m Model,
     gateway: &str,
     hosts: &[String],
     hosts_path: &str,
-    (route_namespace, what): (&str, &str),
+    (route_namespace, what): (&'m str, &str),
+    cache: &mut ServedHosts<'m>,
     f: &mut Findings,
 ) {
     let Some(gateway) = model.gateways.iter().find(|g| g.name == gateway) else {
         return;
     };
-    let served: Vec<String> = gateway
-        .servers
-        .iter()
-        .filter(|s| !gateway.served_by_gateway_api(s))
-        .flat_map(|s| s.hosts.iter().cloned())
-        .collect();
-    for host in hosts {
-        let matched = served.iter().any(|pattern| {
-            server_host_admits(pattern, route_namespace, &gateway.namespace)
-                && istio_host_matches(server_host_name(pattern), host)
+    let (served, admitted) =
+        cache.by_gateway.entry((gateway.name.as_str(), route_namespace)).or_insert_with(|| {
+            let served: Vec<&str> = gateway
+                .servers
+                .iter()
+                .filter(|s| !gateway.served_by_gateway_api(s))
+                .flat_map(|s| s.hosts.iter().map(String::as_str))
+                .collect();
+            let admitted = HostPatterns::new(
+                served
+                    .iter()
+                    .filter(|pattern| server_host_admits(pattern, route_namespace, &gateway.namespace))
+                    .map(|pattern| server_host_name(pattern)),
+            );
+            (served, admitted)
         });
-        if !matched {
+    for host in hosts {
+        if !admitted.matches(host) {
             f.error(
                 hosts_path,
                 text(host),
@@ -176,6 +191,7 @@ fn demo(model: &Model, f: &mut Findings) {
             std::slice::from_ref(&demo.host),
             host_at,
             (&demo.namespace, &format!("{}/{}", demo.namespace, demo.name)),
+            &mut ServedHosts::default(),
             f,
         );
     }

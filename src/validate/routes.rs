@@ -8,7 +8,7 @@
 //! not add up, two routes claiming the same host and match on one gateway, TLS and TCP rules no
 //! server carries, and backend TLS modes a STRICT namespace refuses.
 
-use super::mesh::{gateway_exists, hosts_served};
+use super::mesh::{ServedHosts, gateway_exists, hosts_served};
 use super::{Findings, names, re2, text};
 use crate::api::decode::{join_key, suggest};
 use crate::api::v1alpha1::{
@@ -19,6 +19,7 @@ use crate::model::routes::{
 };
 use crate::model::{GatewayModel, Model, istio_host_matches, server_host_name};
 use serde_json::{Value, json};
+use std::collections::HashMap;
 
 /// HTTP methods a match may name (the Gateway API's list, which Istio accepts too).
 pub const METHODS: &[&str] =
@@ -33,8 +34,12 @@ const MAX_BODY: usize = 1024 * 1024;
 /// Run the route rules.
 pub fn check(model: &Model, f: &mut Findings) {
     services(model, f);
-    for (ri, route) in model.routes.iter().enumerate() {
-        route_entry(model, ri, route, f);
+    let mut first_by_name: HashMap<(&str, &str), &str> = HashMap::new();
+    let mut served = ServedHosts::default();
+    for route in &model.routes {
+        let first = *first_by_name.entry((&route.name, &route.namespace)).or_insert(&route.path);
+        let earlier = (first != route.path).then_some(first);
+        route_entry(model, route, earlier, &mut served, f);
     }
     conflicts(model, f);
 }
@@ -43,17 +48,22 @@ fn strings(values: &[String]) -> Option<Value> {
     Some(Value::Array(values.iter().cloned().map(Value::String).collect()))
 }
 
-fn route_entry(model: &Model, ri: usize, route: &RouteModel, f: &mut Findings) {
+/// The rules of one route; `earlier` is the path of an earlier route of the same name and namespace.
+fn route_entry<'m>(
+    model: &'m Model,
+    route: &'m RouteModel,
+    earlier: Option<&str>,
+    served: &mut ServedHosts<'m>,
+    f: &mut Findings,
+) {
     let path = &route.path;
     f.name(&format!("{path}.name"), "route name", &route.name, names::object_name);
     f.name(&format!("{path}.namespace"), "namespace", &route.namespace, names::dns1123_label);
-    if let Some(first) =
-        model.routes[..ri].iter().find(|r| r.name == route.name && r.namespace == route.namespace)
-    {
+    if let Some(first) = earlier {
         f.error(
             format!("{path}.name"),
             text(&route.name),
-            format!("route {}/{} is already defined by {}", route.namespace, route.name, first.path),
+            format!("route {}/{} is already defined by {first}", route.namespace, route.name),
         );
     }
     let binds_mesh = route.binds_mesh();
@@ -66,7 +76,15 @@ fn route_entry(model: &Model, ri: usize, route: &RouteModel, f: &mut Findings) {
         } else if gateway_exists(model, gateway, at, f) && !binds_mesh {
             // A route that also binds `mesh` may name in-mesh hosts its gateways do not serve.
             let what = format!("{}/{}", route.namespace, route.name);
-            hosts_served(model, gateway, &route.hosts, &route.hosts_path, (&route.namespace, &what), f);
+            hosts_served(
+                model,
+                gateway,
+                &route.hosts,
+                &route.hosts_path,
+                (&route.namespace, &what),
+                served,
+                f,
+            );
         }
     }
     if route.hosts.is_empty() {
@@ -1145,81 +1163,115 @@ fn tcp_rule(
 // Conflicts between routes
 
 fn conflicts(model: &Model, f: &mut Findings) {
+    // Only routes that share a host, or a listener of their TLS or TCP rules, can conflict. Index
+    // them by what they share, so the check costs what the sharing costs rather than every pair of
+    // routes (16,000 routes are 128 million pairs). Pairs come in the order of the pairwise loop.
+    let mut seen: HashMap<Shared<'_>, Vec<usize>> = HashMap::new();
     for (bi, b) in model.routes.iter().enumerate() {
-        for a in &model.routes[..bi] {
-            let shared_hosts: Vec<&String> = b.hosts.iter().filter(|h| a.hosts.contains(h)).collect();
-            let who = |r: &RouteModel| format!("{}/{} ({})", r.namespace, r.name, r.path);
-            if a.binds_mesh() && b.binds_mesh() && !shared_hosts.is_empty() {
-                f.error(
-                    b.hosts_path.as_str(),
-                    strings(&shared_hosts.iter().map(|h| h.to_string()).collect::<Vec<_>>()),
-                    format!(
-                        "The VirtualServices {} and {} associated with mesh gateway define the same host {} which can lead to undefined behavior; merge them into one route (IST0109)",
-                        who(a),
-                        who(b),
-                        shared_hosts[0]
-                    ),
-                )
-                .set_code("IST0109");
+        let keys = shared_keys(b);
+        let mut earlier: Vec<usize> = keys.iter().filter_map(|k| seen.get(k)).flatten().copied().collect();
+        earlier.sort_unstable();
+        earlier.dedup();
+        for a in earlier.iter().filter_map(|&ai| model.routes.get(ai)) {
+            conflict(a, b, f);
+        }
+        for key in keys {
+            let routes = seen.entry(key).or_default();
+            if routes.last() != Some(&bi) {
+                routes.push(bi);
             }
-            let a_gateways = a.bound_gateways();
-            let Some(gateway) = b.bound_gateways().into_iter().find(|g| a_gateways.contains(g)) else {
-                continue;
-            };
-            if let Some(host) = shared_hosts.first() {
-                'rules: for rule in &b.http {
-                    for m in effective_matches(rule) {
-                        if a.http.iter().any(|ar| {
-                            effective_matches(ar).iter().any(|am| am.conditions() == m.conditions())
-                        }) {
-                            f.error(
-                                m.path.as_str(),
-                                None,
-                                format!(
-                                    "conflicting routes: {} and {} both route host {host:?} on gateway {gateway:?} for the same match; Istio merges their rules in an unspecified order, so one never receives traffic. Merge them into one route, or tell them apart by host or match",
-                                    who(b),
-                                    who(a)
-                                ),
-                            );
-                            break 'rules;
-                        }
-                    }
-                }
-            }
-            for rule in &b.tls {
-                let clash = a.tls.iter().any(|ar| {
-                    ar.listeners.iter().any(|l| rule.listeners.contains(l))
-                        && ar.sni_hosts.iter().any(|h| rule.sni_hosts.contains(h))
-                });
-                if clash {
-                    f.error(
-                        rule.path.as_str(),
-                        strings(&rule.sni_hosts),
-                        format!(
-                            "conflicting routes: {} and {} both route SNI hosts {} on the same PASSTHROUGH server; only one receives the connections",
-                            who(b),
-                            who(a),
-                            rule.sni_hosts.join(", ")
-                        ),
-                    );
-                }
-            }
-            for rule in &b.tcp {
-                if let Some(l) =
-                    rule.listeners.iter().find(|l| a.tcp.iter().any(|ar| ar.listeners.contains(l)))
+        }
+    }
+}
+
+/// What a route can share with another: its hosts and the listeners of its TLS and TCP rules.
+fn shared_keys(r: &RouteModel) -> Vec<Shared<'_>> {
+    let hosts = r.hosts.iter().map(|h| Shared::Host(h));
+    let tls = r.tls.iter().flat_map(|rule| &rule.listeners).map(|l| Shared::Tls(&l.gateway, l.port, &l.name));
+    let tcp = r.tcp.iter().flat_map(|rule| &rule.listeners).map(|l| Shared::Tcp(&l.gateway, l.port, &l.name));
+    hosts.chain(tls).chain(tcp).collect()
+}
+
+/// Something two routes can share, which is what makes them able to conflict.
+#[derive(PartialEq, Eq, Hash)]
+enum Shared<'m> {
+    Host(&'m str),
+    Tls(&'m str, u32, &'m str),
+    Tcp(&'m str, u32, &'m str),
+}
+
+/// The conflicts between route `a` and the later route `b`.
+fn conflict(a: &RouteModel, b: &RouteModel, f: &mut Findings) {
+    let shared_hosts: Vec<&String> = b.hosts.iter().filter(|h| a.hosts.contains(h)).collect();
+    let who = |r: &RouteModel| format!("{}/{} ({})", r.namespace, r.name, r.path);
+    if a.binds_mesh() && b.binds_mesh() && !shared_hosts.is_empty() {
+        f.error(
+            b.hosts_path.as_str(),
+            strings(&shared_hosts.iter().map(|h| h.to_string()).collect::<Vec<_>>()),
+            format!(
+                "The VirtualServices {} and {} associated with mesh gateway define the same host {} which can lead to undefined behavior; merge them into one route (IST0109)",
+                who(a),
+                who(b),
+                shared_hosts[0]
+            ),
+        )
+        .set_code("IST0109");
+    }
+    let a_gateways = a.bound_gateways();
+    let Some(gateway) = b.bound_gateways().into_iter().find(|g| a_gateways.contains(g)) else {
+        return;
+    };
+    if let Some(host) = shared_hosts.first() {
+        'rules: for rule in &b.http {
+            for m in effective_matches(rule) {
+                if a.http
+                    .iter()
+                    .any(|ar| effective_matches(ar).iter().any(|am| am.conditions() == m.conditions()))
                 {
                     f.error(
-                        rule.path.as_str(),
+                        m.path.as_str(),
                         None,
                         format!(
-                            "conflicting routes: port {} of gateway {:?} is already routed by {}; TCP connections carry no host name, so one route owns a TCP port",
-                            l.port,
-                            l.gateway,
+                            "conflicting routes: {} and {} both route host {host:?} on gateway {gateway:?} for the same match; Istio merges their rules in an unspecified order, so one never receives traffic. Merge them into one route, or tell them apart by host or match",
+                            who(b),
                             who(a)
                         ),
                     );
+                    break 'rules;
                 }
             }
+        }
+    }
+    for rule in &b.tls {
+        let clash = a.tls.iter().any(|ar| {
+            ar.listeners.iter().any(|l| rule.listeners.contains(l))
+                && ar.sni_hosts.iter().any(|h| rule.sni_hosts.contains(h))
+        });
+        if clash {
+            f.error(
+                rule.path.as_str(),
+                strings(&rule.sni_hosts),
+                format!(
+                    "conflicting routes: {} and {} both route SNI hosts {} on the same PASSTHROUGH server; only one receives the connections",
+                    who(b),
+                    who(a),
+                    rule.sni_hosts.join(", ")
+                ),
+            );
+        }
+    }
+    for rule in &b.tcp {
+        if let Some(l) = rule.listeners.iter().find(|l| a.tcp.iter().any(|ar| ar.listeners.contains(l))) {
+            f.error(
+                rule.path.as_str(),
+                None,
+                format!(
+                    "conflicting routes: port {} of gateway {:?} is already routed by {}; TCP connections carry no host name, so one route owns a TCP port",
+                    l.port,
+                    l.gateway,
+                    who(a)
+                ),
+            );
         }
     }
 }
