@@ -87,6 +87,8 @@ struct Expected {
     not_domains: &'static [&'static str],
     acme_server: &'static str,
     email: &'static str,
+    /// The kind of the generated routes: VirtualService, or HTTPRoute with `spec.output: gateway-api`.
+    route_kind: &'static str,
 }
 
 const EXPECTED: &[Expected] = &[
@@ -98,6 +100,7 @@ const EXPECTED: &[Expected] = &[
         not_domains: &["shop.example.com", "www.shop.example.com"],
         acme_server: STAGING,
         email: "platform-sandbox@example.com",
+        route_kind: "VirtualService",
     },
     Expected {
         file: "prod.yaml",
@@ -106,6 +109,16 @@ const EXPECTED: &[Expected] = &[
         not_domains: &["shop.sandbox.example.com"],
         acme_server: PRODUCTION,
         email: "platform@example.com",
+        route_kind: "VirtualService",
+    },
+    Expected {
+        file: "gateway-api.yaml",
+        app: "shop-ingress-gateway-api",
+        domains: &["shop.example.com"],
+        not_domains: &[],
+        acme_server: PRODUCTION,
+        email: "platform@example.com",
+        route_kind: "HTTPRoute",
     },
 ];
 
@@ -163,7 +176,7 @@ fn check_expected(what: &str, expected: &Expected, objects: &[Value]) {
         assert_eq!(dns, want, "{what}: dnsNames of {}", describe(certificate));
     }
     for domain in expected.domains {
-        for kind in ["Gateway", "VirtualService"] {
+        for kind in ["Gateway", expected.route_kind] {
             assert!(
                 of_kind(objects, kind).iter().any(|o| all_strings(&[(*o).clone()]).contains(*domain)),
                 "{what}: no {kind} serves {domain}"

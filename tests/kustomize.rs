@@ -15,7 +15,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use tools::{ContainerRuntime, binary, container_runtime, require, root, temp_dir};
 
-const ENVIRONMENTS: &[&str] = &["sandbox", "prod"];
+/// The overlays, each under `kustomize/{overlays,legacy,container,exec}/<name>`; `gateway-api` is
+/// the sandbox's base served through the Kubernetes Gateway API (`spec.output: gateway-api`).
+const ENVIRONMENTS: &[&str] = &["sandbox", "prod", "gateway-api"];
 
 fn kubectl_kustomize(dir: &Path, envs: &[(&str, String)]) -> Output {
     let mut command = Command::new("kubectl");
@@ -204,6 +206,26 @@ fn check_environment(env: &str, objects: &BTreeMap<String, Value>) {
             .unwrap_or_else(|| panic!("{env}: {id} missing; have {:?}", objects.keys().collect::<Vec<_>>()))
     };
     assert!(!objects.keys().any(|k| k.starts_with("MeshIngress")), "{env}: the config itself is not output");
+    if env == "gateway-api" {
+        // The same traffic through the Gateway API: no Istio Gateway or VirtualService is left.
+        assert!(
+            !objects.keys().any(|k| k.starts_with("Gateway.networking.istio.io")
+                || k.starts_with("VirtualService.networking.istio.io")),
+            "{env}: Istio routing objects in Gateway API mode: {:?}",
+            objects.keys().collect::<Vec<_>>()
+        );
+        let gateway = get("Gateway.gateway.networking.k8s.io istio-ingress/external");
+        assert_eq!(gateway["spec"]["gatewayClassName"], "istio");
+        let listeners = gateway["spec"]["listeners"].as_array().unwrap();
+        assert!(
+            listeners.iter().any(|l| l["protocol"] == "HTTPS" && l["hostname"] == "shop.example.com"),
+            "{env}: no HTTPS listener for shop.example.com: {listeners:?}"
+        );
+        let route = get("HTTPRoute.gateway.networking.k8s.io shop/shop");
+        assert_eq!(route["spec"]["hostnames"][0], "shop.example.com");
+        assert!(objects.contains_key("Deployment.apps istio-ingress/istio-ingressgateway-external"));
+        return;
+    }
     let gateway = get("Gateway.networking.istio.io istio-ingress/external");
     let deployment = get("Deployment.apps istio-ingress/istio-ingressgateway-external");
     let service = get("Service istio-ingress/istio-ingressgateway-external");
