@@ -63,7 +63,7 @@ fn run_block(block: &str, dir: &Path) -> Output {
     // A home of its own per copy: tests run in parallel, and temp_dir starts each directory afresh.
     let home = tools::temp_dir(&format!("home-{}", dir.file_name().unwrap().to_string_lossy()));
     let user_home = std::env::var("HOME").unwrap_or_default();
-    Command::new("bash")
+    let output = Command::new("bash")
         .args(["-euo", "pipefail", "-c", block])
         .current_dir(dir)
         .env("HOME", &home)
@@ -71,7 +71,9 @@ fn run_block(block: &str, dir: &Path) -> Output {
         .env("CARGO_HOME", std::env::var("CARGO_HOME").unwrap_or_else(|_| format!("{user_home}/.cargo")))
         .env("RUSTUP_HOME", std::env::var("RUSTUP_HOME").unwrap_or_else(|_| format!("{user_home}/.rustup")))
         .output()
-        .unwrap()
+        .unwrap();
+    let _ = std::fs::remove_dir_all(&home);
+    output
 }
 
 fn assert_ran(name: &str, output: &Output) -> String {
