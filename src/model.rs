@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod control_plane;
+pub mod defaults;
 pub mod routes;
 
 use crate::api::v1alpha1::*;
@@ -20,8 +21,11 @@ pub use routes::{RouteModel, ServiceModel};
 pub struct Model {
     /// Instance name.
     pub instance: String,
-    /// The spec as written (defaults from serde applied).
+    /// The spec as written (defaults from serde applied), with the default certificate and issuer
+    /// added when the config names none ([`defaults::apply`]).
     pub spec: MeshIngressSpec,
+    /// What [`defaults::apply`] added to the spec.
+    pub defaulted: defaults::Defaulted,
     /// Gateways, in spec order.
     pub gateways: Vec<GatewayModel>,
     /// Gateway workloads, one per distinct workload name, in order of first use.
@@ -405,7 +409,7 @@ fn east_west(spec: &MeshIngressSpec) -> Option<WorkloadModel> {
         selector,
         replicas,
         resources: merge_resources(gateway.workload.resources.as_ref()),
-        service_type: gateway.service.type_.unwrap_or(ServiceType::LoadBalancer),
+        service_type: gateway.service.type_.unwrap_or(EastWestGateway::DEFAULT_SERVICE_TYPE),
         gateway,
         external: false,
         ports: NETWORK_GATEWAY_PORTS.iter().map(|(n, p)| (n.to_string(), *p)).collect(),
@@ -582,7 +586,9 @@ pub fn effective_service_type(gateway: &Gateway) -> ServiceType {
 }
 
 /// Resolve a spec into a model.
-pub fn resolve(instance: &str, spec: &MeshIngressSpec) -> Model {
+pub fn resolve(instance: &str, written: &MeshIngressSpec) -> Model {
+    let (with_defaults, added) = defaults::apply(instance, written);
+    let spec = &with_defaults;
     let first_certificate = spec.certificates.first().map(|c| c.name.clone());
     let domains_path = "spec.domains".to_string();
     let http01_gateways: Vec<&str> = spec
@@ -781,7 +787,12 @@ pub fn resolve(instance: &str, spec: &MeshIngressSpec) -> Model {
         .iter()
         .enumerate()
         .map(|(ci, certificate)| {
-            let path = format!("spec.certificates[{ci}]");
+            // The default certificate is not written anywhere: its findings point at the list.
+            let path = if added.certificate.is_some() {
+                "spec.certificates".to_string()
+            } else {
+                format!("spec.certificates[{ci}]")
+            };
             let (dns_names, dns_names_path) = if certificate.dns_names.is_empty() {
                 (spec.domains.clone(), domains_path.clone())
             } else {
@@ -832,7 +843,11 @@ pub fn resolve(instance: &str, spec: &MeshIngressSpec) -> Model {
                 }
             }
             IssuerModel {
-                path: format!("spec.issuers[{ii}]"),
+                path: if added.issuer.is_some() {
+                    "spec.issuers".to_string()
+                } else {
+                    format!("spec.issuers[{ii}]")
+                },
                 name: issuer.name.clone(),
                 kind: issuer.kind,
                 external: issuer.external,
@@ -916,6 +931,7 @@ pub fn resolve(instance: &str, spec: &MeshIngressSpec) -> Model {
     let mut model = Model {
         instance: instance.to_string(),
         spec: spec.clone(),
+        defaulted: added,
         gateways,
         workloads,
         certificates,

@@ -45,8 +45,12 @@ fn render(config: &str) -> std::process::Output {
 #[test]
 fn readme_example_renders_what_it_says() {
     let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
-    let yaml = blocks(&readme, "yaml");
-    let output = render(&yaml[0]);
+    // The first complete config (the minimal config's Let's Encrypt snippet comes before it).
+    let example = blocks(&readme, "yaml")
+        .into_iter()
+        .find(|b| b.starts_with("apiVersion: mesh-ingress.dev/v1alpha1\n") && b.contains("routes:"))
+        .unwrap();
+    let output = render(&example);
     assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
     let stdout = String::from_utf8(output.stdout).unwrap();
     let count = stdout.matches("---\n").count();

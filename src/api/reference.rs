@@ -3,6 +3,8 @@
 
 use super::configmap::KEYS;
 use super::spec_schema;
+use super::v1alpha1::{EastWestGateway, Provider};
+use crate::model::{EAST_WEST_NAME, istio_label};
 use serde_json::Value;
 use std::fmt::Write;
 
@@ -104,7 +106,16 @@ fn one_line(text: &str) -> String {
         .join("<br>")
 }
 
-fn walk(root: &Value, schema: &Value, path: &str, out: &mut String, depth: usize) {
+/// One row of the field table.
+#[derive(Debug)]
+struct Row {
+    path: String,
+    type_: String,
+    default: String,
+    description: String,
+}
+
+fn walk(root: &Value, schema: &Value, path: &str, out: &mut Vec<Row>, depth: usize) {
     let (resolved, name) = unwrap_optional(root, schema);
     if depth > 12 || name.is_some_and(|n| n.starts_with("io.k8s.")) {
         return;
@@ -132,16 +143,93 @@ fn walk(root: &Value, schema: &Value, path: &str, out: &mut String, depth: usize
         if required.contains(&field.as_str()) {
             default = "required".to_string();
         }
-        let _ = writeln!(
-            out,
-            "| `{field_path}` | {} | {} | {} |",
-            type_name(root, property),
-            if default.is_empty() { "—".to_string() } else { default },
-            one_line(description).replace('|', "\\|")
-        );
+        out.push(Row {
+            path: field_path.clone(),
+            type_: type_name(root, property),
+            default: if default.is_empty() { "—".to_string() } else { default },
+            description: one_line(description),
+        });
         walk(root, property, &field_path, out, depth + 1);
     }
 }
+
+/// Where the east-west gateway's settings live: they reuse the ingress gateway's types
+/// (`Workload`, `GatewayService`, `LoadBalancer`), whose descriptions state the ingress defaults.
+const EAST_WEST: &str = "spec.multicluster.eastWestGateway";
+
+/// The description up to its `Default:` sentence, which the east-west rows replace.
+fn before_default(description: &str) -> &str {
+    description.split_once(" Default:").map_or(description, |(before, _)| before)
+}
+
+/// A row as it applies to the east-west gateway: its own defaults, taken from the constants the
+/// model uses, and without the fields and providers [`EastWestGateway`] rejects or ignores, so the
+/// reference cannot disagree with the code. Other rows pass unchanged; `None` drops a row.
+fn east_west(mut row: Row) -> Option<Row> {
+    let Some(field) = row.path.strip_prefix(EAST_WEST).and_then(|rest| rest.strip_prefix('.')) else {
+        return Some(row);
+    };
+    let unused = EastWestGateway::UNUSED_FIELDS.iter().any(|u| {
+        field == u.field || field.strip_prefix(u.field).is_some_and(|rest| rest.starts_with(['.', '[']))
+    });
+    if unused {
+        return None;
+    }
+    match field {
+        "workload.name" => {
+            row.description = format!(
+                "{} Default: `{EAST_WEST_NAME}` (the istio.io multi-network guide's); it must differ from every ingress gateway's workload.",
+                before_default(&row.description)
+            );
+        }
+        "workload.labels" => {
+            row.description = format!(
+                "{} Default: `istio: {}`. The Deployment and Service also select `app: <workload name>`.",
+                before_default(&row.description),
+                istio_label(EAST_WEST_NAME)
+            );
+        }
+        "service.type" => {
+            row.description = format!(
+                "{} Default: `{}`: other networks reach the east-west gateway through its load balancer.",
+                before_default(&row.description),
+                EastWestGateway::DEFAULT_SERVICE_TYPE.as_str()
+            );
+        }
+        "loadBalancer.provider" => {
+            let values: Vec<String> =
+                row.type_.split(" \\| ").map(|v| v.trim_matches('`').to_string()).collect();
+            let mut allowed = Vec::new();
+            let mut refused = Vec::new();
+            for value in values {
+                let provider: Option<Provider> = serde_json::from_value(Value::String(value.clone())).ok();
+                match provider.and_then(EastWestGateway::refused_provider) {
+                    Some(reason) => refused.push(format!("not `{value}`: {reason}")),
+                    None => allowed.push(format!("`{value}`")),
+                }
+            }
+            row.type_ = allowed.join(" \\| ");
+            row.description =
+                format!("The cloud load balancer in front of the gateway; {}.", refused.join("; "));
+        }
+        _ => {}
+    }
+    Some(row)
+}
+
+/// What the smallest config needs, after the field table.
+const MINIMAL: &str = "\n## A minimal config\n\n\
+    `metadata.name`, `spec.domains` and one entry of `spec.gateways` with a `name` render a complete\n\
+    stack. With no `spec.certificates`, a Certificate `<name>-tls` for `spec.domains` is added for the\n\
+    HTTPS servers (info result); with no `spec.issuers`, a self-signed Issuer `<name>-selfsigned`\n\
+    signs it (a warning: clients do not trust it; the warning shows the ACME issuer to add for\n\
+    Let's Encrypt). A config that names a certificate or an issuer gets neither default.\n\n\
+    ```yaml\n\
+    apiVersion: mesh-ingress.dev/v1alpha1\n\
+    kind: MeshIngress\n\
+    metadata:\n  name: shop\n  annotations:\n    config.kubernetes.io/local-config: \"true\"\n\
+    spec:\n  domains: [shop.example.com]\n  gateways:\n  - name: external\n\
+    ```\n";
 
 /// The field reference as Markdown.
 pub fn markdown() -> String {
@@ -159,7 +247,19 @@ pub fn markdown() -> String {
          | `metadata.name` | string | required | The instance name, a DNS-1123 label: stamped on every generated object as `mesh-ingress.dev/instance` (the ownership marker). |\n\
          | `metadata.annotations` | map of string | — | Set `config.kubernetes.io/local-config: \"true\"` so the config is never applied. |\n",
     );
-    walk(root, root, "spec", &mut out, 0);
+    let mut rows = Vec::new();
+    walk(root, root, "spec", &mut rows, 0);
+    for row in rows.into_iter().filter_map(east_west) {
+        let _ = writeln!(
+            out,
+            "| `{}` | {} | {} | {} |",
+            row.path,
+            row.type_,
+            row.default,
+            row.description.replace('|', "\\|")
+        );
+    }
+    out.push_str(MINIMAL);
     out.push_str(
         "\n## ConfigMap form\n\n\
          For `kpt fn eval --exec mesh-ingress -- key=value ...` and a Kptfile's `configMap:`. kpt names the\n\
@@ -174,4 +274,34 @@ pub fn markdown() -> String {
         let _ = writeln!(out, "| `{key}` | {sets} |");
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(markdown: &str, path: &str) -> Option<String> {
+        markdown.lines().find(|l| l.starts_with(&format!("| `{path}` |"))).map(str::to_string)
+    }
+
+    #[test]
+    fn east_west_rows_state_the_east_west_defaults() {
+        let markdown = markdown();
+        let name = row(&markdown, &format!("{EAST_WEST}.workload.name")).unwrap_or_default();
+        assert!(name.contains(&format!("Default: `{EAST_WEST_NAME}`")), "{name}");
+        assert!(!name.contains("istio-ingressgateway-"), "{name}");
+        let labels = row(&markdown, &format!("{EAST_WEST}.workload.labels")).unwrap_or_default();
+        assert!(labels.contains(&format!("`istio: {}`", istio_label(EAST_WEST_NAME))), "{labels}");
+        let provider = row(&markdown, &format!("{EAST_WEST}.loadBalancer.provider")).unwrap_or_default();
+        let type_column = provider.split(" | ").nth(1).unwrap_or_default();
+        assert!(type_column.contains("`aws-nlb`") && !type_column.contains("aws-alb"), "{provider}");
+        assert!(provider.contains("not `aws-alb`"), "{provider}");
+        for unused in EastWestGateway::UNUSED_FIELDS {
+            assert_eq!(row(&markdown, &format!("{EAST_WEST}.{}", unused.field)), None, "{}", unused.field);
+        }
+        // The ingress gateways' rows keep their own text.
+        let ingress = row(&markdown, "spec.gateways[].workload.name").unwrap_or_default();
+        assert!(ingress.contains("istio-ingressgateway-<gateway name>"), "{ingress}");
+        assert!(row(&markdown, "spec.gateways[].loadBalancer.alb").is_some());
+    }
 }

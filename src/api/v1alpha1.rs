@@ -47,12 +47,17 @@ pub struct MeshIngressSpec {
     #[serde(default)]
     pub gateways: Vec<Gateway>,
 
-    /// cert-manager Certificates, emitted into `spec.namespace` (the gateway namespace).
+    /// cert-manager Certificates, emitted into `spec.namespace` (the gateway namespace). Default
+    /// (when a gateway server terminates TLS without naming a certificate or secret, and
+    /// `spec.domains` is set): one certificate `<metadata.name>-tls` for `spec.domains`, with an info
+    /// result.
     #[serde(default)]
     pub certificates: Vec<Certificate>,
 
     /// cert-manager issuers: ClusterIssuers or namespaced Issuers to generate, and issuers that already
     /// exist in the cluster (`external: true`), which certificates may then name without a warning.
+    /// Default (when a certificate names no issuer): a self-signed Issuer `<metadata.name>-selfsigned`
+    /// beside the certificates, with a warning that says how to switch to Let's Encrypt.
     #[serde(default)]
     pub issuers: Vec<Issuer>,
 
@@ -2182,17 +2187,66 @@ pub struct EastWestGateway {
     /// `internal` (peered private networks); selects the load balancer scheme of the presets.
     #[serde(default)]
     pub scope: Scope,
-    /// Workload settings (replicas, autoscaling, resources, placement), as for ingress gateways.
-    /// Name default: `istio-eastwestgateway`; labels default: `istio: eastwestgateway`.
+    /// Workload settings (replicas, autoscaling, resources, placement), as for ingress gateways; its
+    /// name and labels have the east-west gateway's own defaults (listed with the fields).
     #[serde(default)]
     pub workload: Workload,
     /// Service settings. Type default: `LoadBalancer`.
     #[serde(default)]
     pub service: GatewayService,
-    /// Cloud load balancer preset (`aws-nlb`, `gcp`, `azure`; `aws-alb` is not allowed: an ALB
-    /// terminates TLS, which breaks `AUTO_PASSTHROUGH`).
+    /// Cloud load balancer preset; the providers it allows are listed with `provider`.
     #[serde(default)]
     pub load_balancer: LoadBalancer,
+}
+
+/// A field of [`EastWestGateway`] (as its path below `eastWestGateway`) that the east-west gateway
+/// does not use, and whether a config sets it.
+pub struct UnusedEastWestField {
+    /// Path below `spec.multicluster.eastWestGateway`.
+    pub field: &'static str,
+    /// Why the field does not apply.
+    pub reason: &'static str,
+    /// Whether `gateway` sets the field.
+    pub is_set: fn(&EastWestGateway) -> bool,
+}
+
+impl EastWestGateway {
+    /// The Service type: an east-west gateway is always reached through its load balancer, so
+    /// `LoadBalancer` unless `service.type` says otherwise (the ingress gateways' scope- and
+    /// ALB-dependent default does not apply).
+    pub const DEFAULT_SERVICE_TYPE: ServiceType = ServiceType::LoadBalancer;
+
+    /// The fields it shares with ingress gateways (through [`Workload`] and [`LoadBalancer`]) but does
+    /// not use. The validator warns when one is set, and the field reference leaves them out, so
+    /// the two cannot disagree.
+    pub const UNUSED_FIELDS: &[UnusedEastWestField] = &[
+        UnusedEastWestField {
+            field: "workload.external",
+            reason: "the east-west gateway is always rendered by this config",
+            is_set: |g| g.workload.external,
+        },
+        UnusedEastWestField {
+            field: "workload.namespace",
+            reason: "the east-west gateway runs in the mesh root namespace (spec.mtls.rootNamespace)",
+            is_set: |g| g.workload.namespace.is_some(),
+        },
+        UnusedEastWestField {
+            field: "loadBalancer.alb",
+            reason: "an ALB cannot front the east-west gateway",
+            is_set: |g| g.load_balancer.alb.is_some(),
+        },
+    ];
+
+    /// Why `provider` cannot front the east-west gateway, or `None` when it can. The validator
+    /// reports it as an error, and the field reference lists only the providers allowed.
+    pub fn refused_provider(provider: Provider) -> Option<&'static str> {
+        match provider {
+            Provider::AwsAlb => Some(
+                "an ALB terminates TLS, which breaks the east-west gateway's AUTO_PASSTHROUGH; use aws-nlb (a layer-4 load balancer)",
+            ),
+            Provider::None | Provider::AwsNlb | Provider::Gcp | Provider::Azure => None,
+        }
+    }
 }
 
 /// The plugin CA: this cluster's intermediate CA as a cert-manager Certificate written to

@@ -34,7 +34,11 @@ pub fn attribute(model: &Model, generated: &Generated) -> Option<(String, String
         let what = super::build::issuer_lines(&issuer.spec).join(", ");
         let users: Vec<String> =
             model.certificates.iter().filter(|c| c.issuer == issuer.name).map(|c| c.name.clone()).collect();
-        let mut why = format!("issuer spec.issuers[{index}] ({name}): {what}");
+        let mut why = if model.defaulted.issuer.as_deref() == Some(name) {
+            format!("issuer {name} ({what}), added because spec.issuers is empty")
+        } else {
+            format!("issuer spec.issuers[{index}] ({name}): {what}")
+        };
         if !users.is_empty() {
             why.push_str(&format!("; signs certificate(s) {}", users.join(", ")));
         }
@@ -66,7 +70,11 @@ pub fn attribute(model: &Model, generated: &Generated) -> Option<(String, String
             format!("certificate/{name}"),
             format!(
                 "certificate {} for {}, issued by {} {}; cert-manager writes Secret {}{served}",
-                certificate.path,
+                if model.defaulted.certificate.as_deref() == Some(name) {
+                    format!("{name}, added because spec.certificates is empty,")
+                } else {
+                    certificate.path.clone()
+                },
                 super::build::list(&certificate.dns_names),
                 certificate.issuer_kind.as_str(),
                 certificate.issuer,

@@ -1,4 +1,4 @@
-//! An AWS Application Load Balancer in front of a gateway (seed 003): an Ingress of class `alb`, in
+//! An AWS Application Load Balancer in front of a gateway (the ALB setup): an Ingress of class `alb`, in
 //! the gateway's namespace, that the AWS Load Balancer Controller turns into an ALB. The ALB
 //! terminates TLS with ACM certificates and forwards plain HTTP to the gateway Service (a NodePort
 //! for `instance` targets, ClusterIP for `ip` targets), so the Istio Gateway serves HTTP and never
@@ -97,7 +97,7 @@ fn annotations(workload: &WorkloadModel, alb: &Alb) -> BTreeMap<String, String> 
     // The ALB health-checks Envoy's readiness on the status port. A named port resolves to the
     // status port's NodePort for `instance` targets and to 15021 for `ip` targets
     // (aws-load-balancer-controller pkg/ingress/model_build_target_group.go), so it reaches the pods
-    // either way; seed 003's `traffic-port` would probe port 80, which answers 404 until routes exist.
+    // either way; a hand-written `traffic-port` would probe port 80, which answers 404 until routes exist.
     a.insert(key("healthcheck-protocol"), "HTTP".to_string());
     a.insert(key("healthcheck-port"), "status-port".to_string());
     a.insert(key("healthcheck-path"), "/healthz/ready".to_string());

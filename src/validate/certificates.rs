@@ -10,8 +10,50 @@ use serde_json::json;
 
 /// Run the certificate and issuer rules.
 pub fn check(model: &Model, f: &mut Findings) {
+    defaults(model, f);
     certificates(model, f);
     issuers(model, f);
+}
+
+/// Say what [`crate::model::defaults`] added, and for the self-signed issuer, how to switch to
+/// Let's Encrypt: a self-signed certificate is not trusted by browsers, so it is a warning.
+fn defaults(model: &Model, f: &mut Findings) {
+    if let Some(name) = &model.defaulted.certificate {
+        f.info(
+            "spec.certificates",
+            None,
+            format!(
+                "no certificate configured: Certificate {name:?} for spec.domains ({}) is generated, and every HTTPS server that names none uses it; add an entry to spec.certificates to choose its name, Secret or DNS names",
+                model.spec.domains.join(", ")
+            ),
+        );
+    }
+    let Some(name) = &model.defaulted.issuer else {
+        return;
+    };
+    let signed: Vec<String> =
+        model.certificates.iter().filter(|c| &c.issuer == name).map(|c| format!("{:?}", c.name)).collect();
+    // HTTP-01 needs a gateway Let's Encrypt can reach; without one, DNS-01 is the way.
+    let reachable = model.gateways.iter().find(|g| {
+        g.scope != Scope::Internal
+            && effective_service_type(&g.spec) != ServiceType::ClusterIP
+            && g.servers.iter().any(|s| s.port == 80)
+    });
+    let solver = match reachable {
+        Some(gateway) => format!(
+            "{{http01: {{gateway: {}}}}}]}}}} (HTTP-01 through the gateway needs cert-manager started with --enable-gateway-api)",
+            gateway.name
+        ),
+        None => "{dns01: {...}}]}} (no gateway of this config is reachable on port 80 from the internet, so use DNS-01)".to_string(),
+    };
+    f.warning(
+        "spec.issuers",
+        None,
+        format!(
+            "no issuer configured: certificate {} is signed by a generated self-signed Issuer {name:?}, which browsers and clients do not trust (fine for a first try, not for users); to use Let's Encrypt, add to spec.issuers {{name: letsencrypt, acme: {{email: you@example.com, solvers: [{solver}, or declare an issuer that already exists with {{name: <issuer>, external: true}}",
+            signed.join(", ")
+        ),
+    );
 }
 
 fn certificates(model: &Model, f: &mut Findings) {

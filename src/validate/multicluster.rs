@@ -56,11 +56,14 @@ fn multicluster(model: &Model, f: &mut Findings) {
             "exposeIstiod needs the east-west gateway: set enabled: true",
         );
     }
-    if ew.load_balancer.provider == Provider::AwsAlb {
-        f.error(
-            format!("{ew_path}.loadBalancer.provider"),
-            text("aws-alb"),
-            "an ALB terminates TLS, which breaks the east-west gateway's AUTO_PASSTHROUGH; use aws-nlb (a layer-4 load balancer)",
+    if let Some(reason) = EastWestGateway::refused_provider(ew.load_balancer.provider) {
+        f.error(format!("{ew_path}.loadBalancer.provider"), text(ew.load_balancer.provider.as_str()), reason);
+    }
+    for unused in EastWestGateway::UNUSED_FIELDS.iter().filter(|u| (u.is_set)(ew)) {
+        f.warning(
+            format!("{ew_path}.{}", unused.field),
+            None,
+            format!("{} has no effect here: {}", unused.field, unused.reason),
         );
     }
     if let Some(workload) = &model.east_west {
