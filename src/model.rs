@@ -100,6 +100,11 @@ impl GatewayModel {
         self.http01 && server.protocol == ServerProtocol::Http && server.https_redirect && server.port == 80
     }
 
+    /// Whether Istio deploys the gateway's pods (`deployment: automated` with `gateway-api` output).
+    pub fn automated(&self) -> bool {
+        self.gateway_api() && self.spec.deployment == GatewayDeployment::Automated
+    }
+
     /// Whether the whole gateway renders to the Kubernetes Gateway API (`output: gateway-api`).
     pub fn gateway_api(&self) -> bool {
         self.output == OutputApi::GatewayApi
