@@ -98,7 +98,7 @@ pub fn options_name(gateway: &GatewayModel) -> String {
 
 /// The name Istio gives the Service (and Deployment) of an automatically deployed gateway.
 pub fn automated_service_name(gateway: &GatewayModel) -> String {
-    format!("{}-istio", gateway.name)
+    gateway.automated_name()
 }
 
 /// The `parametersRef` ConfigMap of a gateway with `deployment: automated`; `None` otherwise.
