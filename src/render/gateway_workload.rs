@@ -176,7 +176,24 @@ pub fn automated_options(model: &Model, workload: &WorkloadModel) -> Result<BTre
     if let Some(replicas) = deployment["spec"].get("replicas").filter(|v| !v.is_null()) {
         deployment_spec.insert("replicas".to_string(), replicas.clone());
     }
-    deployment_spec.insert("template".to_string(), json!({"spec": Value::Object(pod_overlay)}));
+    // Pod annotations (proxy settings of the gateway topology, the user's) and the user's pod
+    // labels; what injection needs Istio's template sets itself.
+    let mut template = serde_json::Map::new();
+    let mut pod_meta = serde_json::Map::new();
+    if let Some(Value::Object(annotations)) = deployment["spec"]["template"]["metadata"].get("annotations") {
+        let mut annotations = annotations.clone();
+        annotations.retain(|k, _| PROTECTED_POD_ANNOTATIONS.iter().all(|(p, _)| p != k));
+        pod_meta.insert("annotations".to_string(), Value::Object(annotations));
+    }
+    let pod_labels = &workload.gateway.workload.pod_labels;
+    if !pod_labels.is_empty() {
+        pod_meta.insert("labels".to_string(), json!(pod_labels));
+    }
+    if !pod_meta.is_empty() {
+        template.insert("metadata".to_string(), Value::Object(pod_meta));
+    }
+    template.insert("spec".to_string(), Value::Object(pod_overlay));
+    deployment_spec.insert("template".to_string(), Value::Object(template));
 
     let service =
         serde_json::to_value(service(model, workload, component, service_annotations(workload), None))
