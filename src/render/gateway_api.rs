@@ -723,6 +723,29 @@ mod tests {
     }
 
     #[test]
+    fn an_automated_gateway_names_its_options_and_renders_no_workload() {
+        let mut spec = spec(Some(OutputApi::GatewayApi));
+        spec.gateways[0].deployment = crate::api::v1alpha1::GatewayDeployment::Automated;
+        let model = crate::model::resolve("shop", &spec);
+        let gateway = render_gateway(&model, &model.gateways[0]).unwrap();
+        assert_eq!(gateway[0].object["kind"], "ConfigMap");
+        assert_eq!(gateway[0].object["metadata"]["name"], "public-gateway-options");
+        let options = &gateway[0].object["data"];
+        assert!(options["deployment"].is_string() && options["horizontalPodAutoscaler"].is_string());
+        let gateway_spec = &gateway[1].object["spec"];
+        assert!(gateway_spec.get("addresses").is_none());
+        assert_eq!(gateway_spec["infrastructure"]["parametersRef"]["name"], "public-gateway-options");
+        // The legacy gateway's workload is still rendered, the automated one's is Istio's.
+        let all = super::super::render(&model).unwrap();
+        let deployments: Vec<&str> = all
+            .iter()
+            .filter(|g| g.object["kind"] == "Deployment")
+            .filter_map(|g| g.object["metadata"]["name"].as_str())
+            .collect();
+        assert_eq!(deployments, ["istio-ingressgateway-legacy"]);
+    }
+
+    #[test]
     fn listeners_are_named_by_server_and_host_and_the_redirect_is_one() {
         let model = crate::model::resolve("shop", &spec(Some(OutputApi::GatewayApi)));
         let names: Vec<String> = listeners(&model.gateways[0]).into_iter().map(|l| l.name).collect();
