@@ -104,6 +104,17 @@ impl GatewayModel {
         self.http01 && server.protocol == ServerProtocol::Http && server.https_redirect && server.port == 80
     }
 
+    /// Whether Istio deploys the gateway's pods (`deployment: automated` with `gateway-api` output).
+    pub fn automated(&self) -> bool {
+        self.gateway_api() && self.spec.deployment == GatewayDeployment::Automated
+    }
+
+    /// The name Istio gives the Deployment, Service and ServiceAccount it deploys for this gateway
+    /// (`<name>-<class>`, class `istio`) with `deployment: automated`.
+    pub fn automated_name(&self) -> String {
+        format!("{}-istio", self.name)
+    }
+
     /// Whether the whole gateway renders to the Kubernetes Gateway API (`output: gateway-api`).
     pub fn gateway_api(&self) -> bool {
         self.output == OutputApi::GatewayApi
@@ -895,6 +906,8 @@ pub fn resolve(instance: &str, written: &MeshIngressSpec) -> Model {
         gateways.iter().find(|g| g.name == gateway_name).map(|g| match (g.external, &g.spec.workload.name) {
             (true, Some(name)) => (g.namespace.clone(), name.clone()),
             (true, None) => (g.namespace.clone(), "*".to_string()),
+            // Istio names the pods it deploys (and their ServiceAccount) `<gateway>-istio`.
+            (false, _) if g.automated() => (g.namespace.clone(), g.automated_name()),
             (false, _) => (g.namespace.clone(), g.workload.clone()),
         })
     };

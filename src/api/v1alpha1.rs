@@ -240,6 +240,31 @@ pub struct Gateway {
     /// an outage: see the README's migration steps.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output: Option<OutputApi>,
+
+    /// Who deploys the gateway pods in `gateway-api` output: `manual` (the default) renders the
+    /// workload here and binds the Gateway to its Service with a `Hostname` address (Istio's manual
+    /// deployment); `automated` renders no workload: Istio deploys `<name>-istio` (Deployment,
+    /// Service, ServiceAccount, autoscaler, budget) from the Gateway, customized by a ConfigMap
+    /// `<name>-gateway-options` named in `spec.infrastructure.parametersRef` that carries replicas or
+    /// autoscaling, the disruption budget, resources, placement, the Service type and load-balancer
+    /// annotations. `manual` is the default because the workload keeps every setting and its name,
+    /// so the load balancer address survives a migration from `istio` output; `automated` creates a
+    /// new Service (a new load balancer). `automated` needs `gateway-api` output and refuses
+    /// `workload.external`, shared workloads, east-west use, `aws-alb`, NLB names and external-dns
+    /// (they point at the Service this function names).
+    #[serde(default)]
+    pub deployment: GatewayDeployment,
+}
+
+/// Who deploys a Gateway API gateway's pods.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum GatewayDeployment {
+    /// This function renders the workload; the Gateway is bound to its Service.
+    #[default]
+    Manual,
+    /// Istio deploys the workload from the Gateway and its `parametersRef` ConfigMap.
+    Automated,
 }
 
 /// Who a gateway serves.

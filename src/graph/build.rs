@@ -187,7 +187,13 @@ impl Builder<'_> {
             format!("{} · ports {}", workload.service_type.as_str(), ports.join(", ")),
             format!("status port {}", crate::model::STATUS_PORT),
         ];
-        let mut lines = vec!["gateway pods, like the istio/gateway chart".to_string()];
+        // `deployment: automated`: Istio deploys the pods and their Service under its own name, from
+        // the settings the Gateway's parametersRef ConfigMap carries.
+        let automated = self.model.gateways.iter().find(|g| g.workload == workload.name && g.automated());
+        let mut lines = vec![match automated {
+            Some(_) => "gateway pods deployed by Istio (deployment: automated)".to_string(),
+            None => "gateway pods, like the istio/gateway chart".to_string(),
+        }];
         lines.push(match &workload.replicas {
             Replicas::Fixed(n) => format!("{n} replicas"),
             Replicas::Autoscaled(a) => {
@@ -197,8 +203,24 @@ impl Builder<'_> {
         if workload.replicas.minimum() > 1 {
             lines.push("PodDisruptionBudget".to_string());
         }
-        lines.push(format!("selector {}", labels(&workload.labels)));
-        self.workload_chain(workload, &clients, &ports.join(", "), service_lines, lines);
+        match automated {
+            Some(gateway) => {
+                lines.push(format!("selector gateway.networking.k8s.io/gateway-name={}", gateway.name))
+            }
+            None => lines.push(format!("selector {}", labels(&workload.labels))),
+        }
+        let pods = self.workload_chain(workload, &clients, &ports.join(", "), service_lines, lines);
+        if let Some(gateway) = automated {
+            let name = gateway.automated_name();
+            let service = self.id(&format!("service/{}", workload.name));
+            for node in self.graph.nodes.iter_mut() {
+                if node.id == pods || Some(&node.id) == service.as_ref() {
+                    let kind = if node.id == pods { "Deployment" } else { "Service" };
+                    node.title = format!("{kind} {name}");
+                    node.rendered = false;
+                }
+            }
+        }
     }
 
     /// Load balancer, Service and pods of a rendered gateway workload, entered from `clients`; the

@@ -385,13 +385,29 @@ fn gateway_object(gateway: &GatewayModel, group: &str, kind: &str) -> (String, S
         .filter(|s| !gateway.served_by_gateway_api(s))
         .map(|s| format!("{} {}", s.protocol.as_str(), s.port))
         .collect();
+    if kind == "ConfigMap" {
+        return (
+            format!("gateway/{}", gateway.name),
+            format!(
+                "Istio's customization of the pods it deploys for {} ({}, deployment: automated): replicas or autoscaling, disruption budget, resources, placement, Service type and annotations, read through the Gateway's spec.infrastructure.parametersRef",
+                gateway.path, gateway.name
+            ),
+        );
+    }
     if group == gateway_api::GROUP {
         let key = if gateway.http01 && !gateway.gateway_api() {
             format!("http01/{}", gateway.name)
         } else {
             format!("gateway/{}", gateway.name)
         };
-        let why = if gateway.gateway_api() {
+        let why = if gateway.automated() {
+            format!(
+                "{kind} of {} ({}) in the Gateway API (output: gateway-api); Istio deploys its pods and Service {} (deployment: automated)",
+                gateway.path,
+                gateway.name,
+                crate::render::gateway_api::automated_service_name(gateway)
+            )
+        } else if gateway.gateway_api() {
             format!(
                 "{kind} of {} ({}) in the Gateway API (output: gateway-api), bound to the gateway Service {} (Istio's manual deployment)",
                 gateway.path,

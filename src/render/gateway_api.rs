@@ -30,6 +30,7 @@ use crate::model::routes::{
 use crate::model::{GatewayModel, Model, ServerModel, hosts_overlap, server_host_name};
 use crate::types::Resource;
 use crate::types::gateway_api::{self as gapi, *};
+use k8s_openapi::api::core::v1::ConfigMap;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The label every namespace carries with its own name, which listeners select route namespaces by.
@@ -90,6 +91,37 @@ pub fn service_address(gateway: &GatewayModel) -> String {
     format!("{}.{}.svc.{}", gateway.workload, gateway.namespace, crate::model::routes::CLUSTER_DOMAIN)
 }
 
+/// The name of the ConfigMap an automatically deployed gateway is customized by.
+pub fn options_name(gateway: &GatewayModel) -> String {
+    format!("{}-gateway-options", gateway.name)
+}
+
+/// The name Istio gives the Service (and Deployment) of an automatically deployed gateway.
+pub fn automated_service_name(gateway: &GatewayModel) -> String {
+    gateway.automated_name()
+}
+
+/// The `parametersRef` ConfigMap of a gateway with `deployment: automated`; `None` otherwise.
+fn automated_options(model: &Model, gateway: &GatewayModel) -> Result<Option<ConfigMap>, Error> {
+    if !gateway.automated() {
+        return Ok(None);
+    }
+    let Some(workload) = model.workloads.iter().find(|w| w.name == gateway.workload) else {
+        return Ok(None);
+    };
+    Ok(Some(ConfigMap {
+        metadata: metadata(
+            model,
+            &options_name(gateway),
+            Some(&gateway.namespace),
+            &gateway.workload,
+            Component::Gateway,
+        ),
+        data: Some(super::gateway_workload::automated_options(model, workload)?),
+        ..Default::default()
+    }))
+}
+
 /// Which routes a listener admits: exactly the namespaces the config routes from (`Same` when that
 /// is the gateway's own).
 fn allowed_routes(gateway: &GatewayModel, mut namespaces: Vec<String>) -> AllowedRoutes {
@@ -145,6 +177,7 @@ fn route_namespaces(model: &Model, gateway: &GatewayModel, listener: &ListenerMo
 pub fn render_gateway(model: &Model, gateway: &GatewayModel) -> Result<Vec<Generated>, Error> {
     let file = file_name("gateway", &gateway.name);
     let namespace = gateway.namespace.as_str();
+    let automated = automated_options(model, gateway)?;
     let listeners = listeners(gateway);
     let rendered = listeners
         .iter()
@@ -200,15 +233,27 @@ pub fn render_gateway(model: &Model, gateway: &GatewayModel) -> Result<Vec<Gener
         metadata(model, &gateway.name, Some(namespace), &gateway.workload, Component::Gateway),
         GatewaySpec {
             gateway_class_name: "istio".to_string(),
-            addresses: vec![GatewayAddress {
-                type_: "Hostname".to_string(),
-                value: service_address(gateway),
-            }],
+            addresses: if automated.is_some() {
+                Vec::new()
+            } else {
+                vec![GatewayAddress { type_: "Hostname".to_string(), value: service_address(gateway) }]
+            },
+            infrastructure: automated.as_ref().map(|options| GatewayInfrastructure {
+                parameters_ref: ObjectRef {
+                    group: String::new(),
+                    kind: "ConfigMap".to_string(),
+                    name: options.metadata.name.clone().unwrap_or_default(),
+                },
+            }),
             listeners: rendered,
             tls: None,
         },
     );
-    let mut out = vec![Generated::new(&object, &file)?];
+    let mut out = Vec::new();
+    if let Some(options) = &automated {
+        out.push(Generated::new(options, &file)?);
+    }
+    out.push(Generated::new(&object, &file)?);
     for l in listeners.iter().filter(|l| redirects(l.server)) {
         let mut parent = parent_ref(&gateway.name, None);
         parent.section_name = l.name.clone();
@@ -675,6 +720,29 @@ mod tests {
             }],
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn an_automated_gateway_names_its_options_and_renders_no_workload() {
+        let mut spec = spec(Some(OutputApi::GatewayApi));
+        spec.gateways[0].deployment = crate::api::v1alpha1::GatewayDeployment::Automated;
+        let model = crate::model::resolve("shop", &spec);
+        let gateway = render_gateway(&model, &model.gateways[0]).unwrap();
+        assert_eq!(gateway[0].object["kind"], "ConfigMap");
+        assert_eq!(gateway[0].object["metadata"]["name"], "public-gateway-options");
+        let options = &gateway[0].object["data"];
+        assert!(options["deployment"].is_string() && options["horizontalPodAutoscaler"].is_string());
+        let gateway_spec = &gateway[1].object["spec"];
+        assert!(gateway_spec.get("addresses").is_none());
+        assert_eq!(gateway_spec["infrastructure"]["parametersRef"]["name"], "public-gateway-options");
+        // The legacy gateway's workload is still rendered, the automated one's is Istio's.
+        let all = super::super::render(&model).unwrap();
+        let deployments: Vec<&str> = all
+            .iter()
+            .filter(|g| g.object["kind"] == "Deployment")
+            .filter_map(|g| g.object["metadata"]["name"].as_str())
+            .collect();
+        assert_eq!(deployments, ["istio-ingressgateway-legacy"]);
     }
 
     #[test]

@@ -58,7 +58,10 @@ fn workload_meta(model: &Model, workload: &WorkloadModel, component: Component) 
 
 /// Render the objects of one gateway workload; nothing for an external one, managed elsewhere.
 pub fn render(model: &Model, workload: &WorkloadModel) -> Result<Vec<Generated>, Error> {
-    if workload.external {
+    // An automatically deployed gateway's workload is Istio's (validation keeps it unshared).
+    let automated = !workload.gateways.is_empty()
+        && workload.gateways.iter().all(|i| model.gateways.get(*i).is_some_and(|g| g.automated()));
+    if workload.external || automated {
         return Ok(Vec::new());
     }
     let file = file_name("workload", &workload.name);
@@ -138,6 +141,106 @@ fn render_workload(
         out.push(Generated::new(&pdb, file)?);
     }
     Ok(out)
+}
+
+/// Istio's customization of an automatically deployed gateway (`deployment: automated`): the data of
+/// the `parametersRef` ConfigMap, one YAML overlay per generated object kind (`deployment`,
+/// `service`, `serviceAccount`, `horizontalPodAutoscaler`, `podDisruptionBudget`), which Istio
+/// merges into the objects it generates. The overlays are cut from the very objects the manual mode
+/// renders, so both modes carry the same replicas, autoscaling, budget, resources, placement,
+/// Service type and annotations; names, selectors and ports stay Istio's.
+pub fn automated_options(model: &Model, workload: &WorkloadModel) -> Result<BTreeMap<String, String>, Error> {
+    use serde_json::{Value, json};
+    let component = Component::Gateway;
+    let deployment = serde_json::to_value(deployment(model, workload, component, None))
+        .map_err(|e| Error::Serialize(e.to_string()))?;
+    let pod = &deployment["spec"]["template"]["spec"];
+    let mut pod_overlay = serde_json::Map::new();
+    for key in ["nodeSelector", "affinity", "tolerations", "topologySpreadConstraints"] {
+        if let Some(value) = pod.get(key).filter(|v| !v.is_null()) {
+            pod_overlay.insert(key.to_string(), value.clone());
+        }
+    }
+    // Istio's pods carry the Gateway's name, not this workload's selector labels.
+    let gateway_pods = json!({"matchLabels": {crate::model::GATEWAY_NAME_LABEL: workload.gateway.name}});
+    if let Some(Value::Array(constraints)) = pod_overlay.get_mut("topologySpreadConstraints") {
+        for constraint in constraints.iter_mut() {
+            constraint["labelSelector"] = gateway_pods.clone();
+        }
+    }
+    if let Some(resources) = pod["containers"][0].get("resources") {
+        pod_overlay
+            .insert("containers".to_string(), json!([{"name": "istio-proxy", "resources": resources}]));
+    }
+    let mut deployment_spec = serde_json::Map::new();
+    if let Some(replicas) = deployment["spec"].get("replicas").filter(|v| !v.is_null()) {
+        deployment_spec.insert("replicas".to_string(), replicas.clone());
+    }
+    // Pod annotations (proxy settings of the gateway topology, the user's) and the user's pod
+    // labels; what injection needs Istio's template sets itself.
+    let mut template = serde_json::Map::new();
+    let mut pod_meta = serde_json::Map::new();
+    if let Some(Value::Object(annotations)) = deployment["spec"]["template"]["metadata"].get("annotations") {
+        let mut annotations = annotations.clone();
+        annotations.retain(|k, _| PROTECTED_POD_ANNOTATIONS.iter().all(|(p, _)| p != k));
+        pod_meta.insert("annotations".to_string(), Value::Object(annotations));
+    }
+    let pod_labels = &workload.gateway.workload.pod_labels;
+    if !pod_labels.is_empty() {
+        pod_meta.insert("labels".to_string(), json!(pod_labels));
+    }
+    if !pod_meta.is_empty() {
+        template.insert("metadata".to_string(), Value::Object(pod_meta));
+    }
+    template.insert("spec".to_string(), Value::Object(pod_overlay));
+    deployment_spec.insert("template".to_string(), Value::Object(template));
+
+    let service =
+        serde_json::to_value(service(model, workload, component, service_annotations(workload), None))
+            .map_err(|e| Error::Serialize(e.to_string()))?;
+    let mut service_overlay = serde_json::Map::new();
+    if let Some(annotations) = service["metadata"].get("annotations") {
+        service_overlay.insert("metadata".to_string(), json!({"annotations": annotations}));
+    }
+    let mut service_spec = serde_json::Map::new();
+    for key in ["type", "loadBalancerIP", "externalTrafficPolicy", "loadBalancerSourceRanges"] {
+        if let Some(value) = service["spec"].get(key).filter(|v| !v.is_null()) {
+            service_spec.insert(key.to_string(), value.clone());
+        }
+    }
+    service_overlay.insert("spec".to_string(), Value::Object(service_spec));
+
+    let mut data = BTreeMap::new();
+    let mut put = |key: &str, value: Value| -> Result<(), Error> {
+        data.insert(key.to_string(), crate::krm::io::to_yaml(&value)?);
+        Ok(())
+    };
+    put("deployment", json!({"spec": Value::Object(deployment_spec)}))?;
+    put("service", Value::Object(service_overlay))?;
+    let account_annotations = &workload.gateway.workload.service_account.annotations;
+    if !account_annotations.is_empty() {
+        put("serviceAccount", json!({"metadata": {"annotations": account_annotations}}))?;
+    }
+    if let Replicas::Autoscaled(autoscaling) = &workload.replicas {
+        let hpa = serde_json::to_value(hpa(model, workload, component, autoscaling))
+            .map_err(|e| Error::Serialize(e.to_string()))?;
+        let spec = &hpa["spec"];
+        put(
+            "horizontalPodAutoscaler",
+            json!({"spec": {"minReplicas": spec["minReplicas"], "maxReplicas": spec["maxReplicas"], "metrics": spec["metrics"]}}),
+        )?;
+    }
+    if let Some(pdb) = pdb(model, workload, component) {
+        let pdb = serde_json::to_value(pdb).map_err(|e| Error::Serialize(e.to_string()))?;
+        let mut spec = serde_json::Map::new();
+        for key in ["minAvailable", "maxUnavailable"] {
+            if let Some(value) = pdb["spec"].get(key).filter(|v| !v.is_null()) {
+                spec.insert(key.to_string(), value.clone());
+            }
+        }
+        put("podDisruptionBudget", json!({"spec": Value::Object(spec)}))?;
+    }
+    Ok(data)
 }
 
 /// The Service ports of a workload: the status port and the server ports (each targeting the same

@@ -127,6 +127,7 @@ fn render_http01(model: &Model, gateway: &GatewayModel, file: &str) -> Result<Ve
                 type_: "Hostname".to_string(),
                 value: format!("{}.{namespace}.svc.cluster.local", gateway.workload),
             }],
+            infrastructure: None,
             listeners: vec![gapi::Listener {
                 name: HTTP_LISTENER.to_string(),
                 port: redirect.port,

@@ -17,12 +17,25 @@ pub struct GatewaySpec {
     /// Gateway class.
     pub gateway_class_name: String,
     /// Addresses; one `Hostname` binds the Gateway to an existing Service (Istio "manual deployment").
+    /// None: Istio deploys the gateway itself ("automated deployment").
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub addresses: Vec<GatewayAddress>,
+    /// Infrastructure of an automatically deployed gateway: the ConfigMap Istio customizes it from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub infrastructure: Option<GatewayInfrastructure>,
     /// Listeners.
     pub listeners: Vec<Listener>,
     /// Gateway-wide TLS settings (client certificate validation).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tls: Option<GatewayTlsConfig>,
+}
+
+/// `spec.infrastructure` of a Gateway.
+#[derive(Clone, Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GatewayInfrastructure {
+    /// The object with implementation-specific parameters (a ConfigMap for Istio).
+    pub parameters_ref: ObjectRef,
 }
 
 /// A Gateway address.

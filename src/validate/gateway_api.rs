@@ -4,7 +4,7 @@
 //! warning says how it differs. The list is the one of README section "The Kubernetes Gateway API".
 
 use super::{Findings, text};
-use crate::api::v1alpha1::{ServerProtocol, TlsMode, TlsVersion};
+use crate::api::v1alpha1::{GatewayDeployment, Provider, ServerProtocol, TlsMode, TlsVersion};
 use crate::model::routes::{
     Backend, HttpAction, HttpMatchModel, HttpRuleModel, PathRewrite, RouteModel, StringMatch, ValueMatch,
 };
@@ -23,6 +23,9 @@ const MAX_LISTENERS: usize = 64;
 
 /// Run the checks.
 pub fn check(model: &Model, f: &mut Findings) {
+    for gateway in model.gateways.iter().filter(|g| g.spec.deployment == GatewayDeployment::Automated) {
+        check_automated(model, gateway, f);
+    }
     for gateway in model.gateways.iter().filter(|g| g.gateway_api()) {
         check_gateway(gateway, f);
     }
@@ -45,6 +48,50 @@ fn section_name(name: &str) -> bool {
                 && !label.starts_with('-')
                 && !label.ends_with('-')
         })
+}
+
+/// `deployment: automated`: Istio deploys and names the workload (`<gateway>-istio`), so nothing
+/// may depend on the workload this function would render.
+fn check_automated(model: &Model, gateway: &GatewayModel, f: &mut Findings) {
+    let at = |field: &str| format!("{}.{field}", gateway.path);
+    let name = &gateway.name;
+    if !gateway.gateway_api() {
+        f.error(
+            at("deployment"),
+            Some(json!("automated")),
+            format!(
+                "gateway {name} asks for Istio's automated deployment, which only the Gateway API output has; set output: gateway-api on it (or spec.output), or deployment: manual"
+            ),
+        );
+        return;
+    }
+    // `workload.external` is refused for every gateway-api gateway (check_gateway).
+    let shared = model.workloads.iter().any(|w| w.name == gateway.workload && w.gateways.len() > 1);
+    if shared {
+        f.error(
+            at("workload.name"),
+            Some(json!(gateway.workload)),
+            format!("gateway {name} has deployment: automated but shares workload {} with other gateways; Istio deploys one workload per Gateway: give it its own workload name or use deployment: manual", gateway.workload),
+        );
+    }
+    let east_west = model.east_west.as_ref().is_some_and(|w| w.name == gateway.workload);
+    if east_west {
+        f.error(
+            at("workload.name"),
+            Some(json!(gateway.workload)),
+            format!("gateway {name} has deployment: automated but its workload is the east-west gateway, which this function renders; use deployment: manual"),
+        );
+    }
+    if gateway.spec.load_balancer.provider == Provider::AwsAlb {
+        f.error(
+            at("loadBalancer.provider"),
+            Some(json!("aws-alb")),
+            format!(
+                "gateway {name} has deployment: automated, and the ALB Ingress would point at a Service Istio names {}; use an NLB (aws-nlb) or deployment: manual",
+                crate::render::gateway_api::automated_service_name(gateway)
+            ),
+        );
+    }
 }
 
 fn check_gateway(gateway: &GatewayModel, f: &mut Findings) {

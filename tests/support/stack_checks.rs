@@ -1783,6 +1783,18 @@ fn check_security_policies(ctx: &mut Ctx<'_>) {
     }
 }
 
+/// Whether `ns`/`sa` is the ServiceAccount Istio deploys for a generated Gateway API Gateway
+/// without addresses (automated deployment names it `<gateway>-istio`, class `istio`): the
+/// function renders no workload for such a gateway.
+fn istio_deployed_account(ctx: &Ctx<'_>, ns: &str, sa: &str) -> bool {
+    ctx.gen_of("gateway.networking.k8s.io", "Gateway").iter().any(|g| {
+        namespace(g) == ns
+            && g["spec"]["addresses"].is_null()
+            && g["spec"]["gatewayClassName"] == "istio"
+            && format!("{}-istio", name(g)) == sa
+    })
+}
+
 fn check_authorization(ctx: &mut Ctx<'_>) {
     let trust_domain = ctx.facts.trust_domain.clone();
     for policy in ctx.gen_of("security.istio.io", "AuthorizationPolicy") {
@@ -1808,7 +1820,8 @@ fn check_authorization(ctx: &mut Ctx<'_>) {
                             let generated = ctx
                                 .gen_of("", "ServiceAccount")
                                 .iter()
-                                .any(|s| namespace(s) == *ns && name(s) == *sa);
+                                .any(|s| namespace(s) == *ns && name(s) == *sa)
+                                || istio_deployed_account(ctx, ns, sa);
                             if !generated {
                                 ctx.fail(
                                     "authz-principal",
@@ -1827,7 +1840,8 @@ fn check_authorization(ctx: &mut Ctx<'_>) {
                 for account in array(&source["serviceAccounts"]).iter().filter_map(Value::as_str) {
                     let (ns, sa) = account.split_once('/').unwrap_or((namespace(policy), account));
                     let generated =
-                        ctx.gen_of("", "ServiceAccount").iter().any(|s| namespace(s) == ns && name(s) == sa);
+                        ctx.gen_of("", "ServiceAccount").iter().any(|s| namespace(s) == ns && name(s) == sa)
+                            || istio_deployed_account(ctx, ns, sa);
                     if !generated {
                         ctx.fail(
                             "authz-principal",
